@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Builds everything the CLI and the agent image need:
+//   dist/            the CLI, compiled by tsc (oclif loads commands from dist/commands)
+//   dist/agent.js    the agent bundle, one ESM file by esbuild (the CLI itself is never bundled)
+//   oclif.manifest.json  the command/flag contract, regenerated; CI fails when the committed one differs
+import {execFileSync} from 'node:child_process'
+import {rmSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {build} from 'esbuild'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const bin = (name) => join(root, 'node_modules', '.bin', name)
+const run = (file, args) => execFileSync(file, args, {cwd: root, stdio: 'inherit'})
+
+rmSync(join(root, 'dist'), {force: true, recursive: true})
+run(bin('tsc'), ['-p', 'tsconfig.build.json'])
+
+await build({
+  // Some dependencies are CommonJS and call require(); give the ESM bundle one.
+  banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
+  bundle: true,
+  entryPoints: [join(root, 'src/agent/main.ts')],
+  format: 'esm',
+  legalComments: 'none',
+  logLevel: 'warning',
+  outfile: join(root, 'dist/agent.js'),
+  platform: 'node',
+  sourcemap: 'linked',
+  target: 'node20',
+})
+
+run(bin('oclif'), ['manifest'])

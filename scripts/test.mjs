@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// `npm test`: builds, runs the unit tests, then the lab tests against a real lab, and ends with one
+// line "N passed, N failed, N skipped" that CI reads (vitest prints no such line itself).
+//
+//   npm test                 everything (needs root on Linux: the lab uses network namespaces)
+//   npm test -- --unit       unit tests only
+//   LAB_KEEP=1 npm test      leave the lab running afterwards, for debugging
+import {spawnSync} from 'node:child_process'
+import {mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const resultsDir = join(root, '.test-results')
+const unitOnly = process.argv.includes('--unit')
+const totals = {failed: 0, passed: 0, skipped: 0}
+let broken = false
+
+function step(title, command, args, env = {}) {
+  process.stdout.write(`\n=== ${title}\n`)
+  const result = spawnSync(command, args, {cwd: root, env: {...process.env, ...env}, stdio: 'inherit'})
+  return result.status === 0
+}
+
+/** Runs vitest on a project (and optional files) and adds its counts to the totals. */
+function vitest(title, project, files = []) {
+  const output = join(resultsDir, `${title.replaceAll(/\W+/g, '-')}.json`)
+  rmSync(output, {force: true})
+  const ok = step(title, join(root, 'node_modules/.bin/vitest'), [
+    'run',
+    '--project',
+    project,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${output}`,
+    ...files,
+  ])
+  try {
+    const report = JSON.parse(readFileSync(output, 'utf8'))
+    totals.passed += report.numPassedTests
+    totals.failed += report.numFailedTests
+    totals.skipped += report.numPendingTests + report.numTodoTests
+    // A file that fails to load has no tests but fails the run.
+    if (!ok && report.numFailedTests === 0) broken = true
+  } catch {
+    broken = true
+  }
+
+  return ok
+}
+
+function lab(...args) {
+  return step(`lab ${args.join(' ')}`, process.execPath, [join(root, 'test/lab/cli.mjs'), ...args])
+}
+
+mkdirSync(resultsDir, {recursive: true})
+if (!step('build', process.execPath, [join(root, 'scripts/build.mjs')])) broken = true
+
+if (!broken) {
+  vitest('unit tests', 'unit')
+
+  if (!unitOnly) {
+    if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+      process.stdout.write('\nThe lab tests need root on Linux (network namespaces); run `npm test -- --unit` for the unit tests alone.\n')
+      broken = true
+    } else {
+      // The lifecycle test brings a lab up and down itself and compares the host before and after.
+      vitest('lab lifecycle', 'lab', ['test/lab/lifecycle.test.ts'])
+      if (lab('up')) {
+        vitest('lab and end-to-end tests', 'lab', ['--exclude', 'test/lab/lifecycle.test.ts'])
+      } else {
+        broken = true
+      }
+
+      if (!process.env.LAB_KEEP) lab('down')
+    }
+  }
+}
+
+const failed = totals.failed + (broken && totals.failed === 0 ? 1 : 0)
+process.stdout.write(`\n${totals.passed} passed, ${failed} failed, ${totals.skipped} skipped\n`)
+process.exit(failed > 0 || broken ? 1 : 0)

@@ -1,0 +1,91 @@
+import {spawn, type ChildProcess} from 'node:child_process'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {afterEach, describe, expect, it} from 'vitest'
+
+import {AGENT, run} from '../../../test/helpers/cli.js'
+import {parseConnectResult} from '../../lib/nettest-result.js'
+
+const children: ChildProcess[] = []
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGTERM')
+})
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const {port} = server.address() as {port: number}
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function startServer(args: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [AGENT, 'nettest', ...args], {env: {...process.env, CLUSTER_ID: 'c9', POD_NAME: 'echo-pod'}})
+  children.push(child)
+  // The role logs "serving HTTP" etc. once listening; wait for the last listener it was asked for.
+  await new Promise<void>((resolve, reject) => {
+    let log = ''
+    child.stderr?.on('data', (chunk) => {
+      log += chunk
+      if ((log.match(/"msg":"serving/g) ?? []).length >= args.filter((arg) => arg.endsWith('-port') && arg !== '--metrics-port').length) resolve()
+    })
+    child.on('exit', (code) => reject(new Error(`nettest serve exited with ${code}: ${log}`)))
+  })
+  return child
+}
+
+describe('the nettest role on loopback', () => {
+  it('serves TCP, UDP and HTTP, and connect reports success, latency and a termination message', async () => {
+    const [tcp, udp, http, metrics] = await Promise.all([freePort(), freePort(), freePort(), freePort()])
+    await startServer(['serve', '--tcp-port', String(tcp), '--udp-port', String(udp), '--http-port', String(http), '--metrics-port', String(metrics)])
+    const terminationLog = join(mkdtempSync(join(tmpdir(), 'nettest-')), 'termination-log')
+    writeFileSync(terminationLog, '')
+
+    for (const [protocol, port] of [['tcp', tcp], ['udp', udp], ['http', http]] as const) {
+      const result = await run(process.execPath, [AGENT, 'nettest', 'connect', '--target', `127.0.0.1:${port}`, '--protocol', protocol, '--count', '3', '--interval-ms', '10'], {
+        env: {TERMINATION_MESSAGE_PATH: terminationLog},
+      })
+      expect(result.code).toBe(0)
+      const parsed = parseConnectResult(result.stdout)
+      expect(parsed).toMatchObject({attempts: 3, passed: true, protocol, successes: 3})
+      expect(parsed?.latencyMs?.min).toBeGreaterThan(0)
+      expect(readFileSync(terminationLog, 'utf8')).toMatch(new RegExp(`^3/3 ${protocol} attempts to 127.0.0.1:${port} succeeded`))
+      if (protocol === 'http') expect(JSON.parse(parsed?.answers[0] ?? '{}')).toMatchObject({cluster: 'c9', pod: 'echo-pod'})
+    }
+
+    // The health and metrics endpoint answers too
+    const metricsText = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text()
+    expect(metricsText).toMatch(/nettest_requests_total\{protocol="tcp"\} 3/)
+    expect((await fetch(`http://127.0.0.1:${metrics}/healthz`)).status).toBe(200)
+  })
+
+  it('fails with exit 1 and says why when nothing listens', async () => {
+    const port = await freePort()
+    const result = await run(process.execPath, [AGENT, 'nettest', 'connect', '--target', `127.0.0.1:${port}`, '--count', '2', '--interval-ms', '10'])
+    expect(result.code).toBe(1)
+    const parsed = parseConnectResult(result.stdout)
+    expect(parsed).toMatchObject({passed: false, successes: 0})
+    expect(parsed?.errors.join()).toMatch(/ECONNREFUSED/)
+  })
+
+  it('exits 2 on bad arguments and on an unknown role', async () => {
+    expect((await run(process.execPath, [AGENT, 'nettest', 'connect', '--target', 'nowhere'])).code).toBe(2)
+    expect((await run(process.execPath, [AGENT, 'nettest', 'teleport'])).code).toBe(2)
+    const unknown = await run(process.execPath, [AGENT, 'no-such-role'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/roles: nettest/)
+  })
+
+  it('stops on SIGTERM with exit 0', async () => {
+    const port = await freePort()
+    const child = await startServer(['serve', '--tcp-port', String(port)])
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+})

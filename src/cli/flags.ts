@@ -1,0 +1,103 @@
+/**
+ * Flags shared by many commands: kubectl's connection flags, the namespace flag (only where
+ * upstream subctl has one), --contexts for the commands that run on several clusters, and -o.
+ */
+import {Flags} from '@oclif/core'
+
+import type {KubeConnectionOptions} from '../k8s/kubeconfig.js'
+
+const CONNECTION = 'KUBE CONNECTION'
+
+/** kubectl-compatible connection flags (reference/subctl.md §1.2). */
+export const kubeFlags = {
+  as: Flags.string({description: 'Username to impersonate for the operation', helpGroup: CONNECTION}),
+  'as-group': Flags.string({description: 'Group to impersonate for the operation (repeatable)', helpGroup: CONNECTION, multiple: true}),
+  'certificate-authority': Flags.string({description: 'Path to a cert file for the certificate authority', helpGroup: CONNECTION}),
+  'client-certificate': Flags.string({description: 'Path to a client certificate file for TLS', helpGroup: CONNECTION}),
+  'client-key': Flags.string({description: 'Path to a client key file for TLS', helpGroup: CONNECTION}),
+  cluster: Flags.string({description: 'The name of the kubeconfig cluster to use', helpGroup: CONNECTION}),
+  context: Flags.string({description: 'The name of the kubeconfig context to use', helpGroup: CONNECTION}),
+  'insecure-skip-tls-verify': Flags.boolean({
+    description: "If true, the server's certificate will not be checked for validity",
+    helpGroup: CONNECTION,
+  }),
+  kubeconfig: Flags.string({description: 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)', helpGroup: CONNECTION}),
+  'request-timeout': Flags.string({
+    default: '0',
+    description: 'How long to wait for a single server request (e.g. 30s, 1m); 0 waits as long as the command does',
+    helpGroup: CONNECTION,
+  }),
+  server: Flags.string({description: 'The address and port of the Kubernetes API server', helpGroup: CONNECTION}),
+  'tls-server-name': Flags.string({description: 'Server name to use for server certificate validation', helpGroup: CONNECTION}),
+  token: Flags.string({description: 'Bearer token for authentication to the API server', helpGroup: CONNECTION}),
+  user: Flags.string({description: 'The name of the kubeconfig user to use', helpGroup: CONNECTION}),
+}
+
+/** `-n/--namespace`, with the default upstream uses for that command (none means the context's namespace). */
+export function namespaceFlag(defaultNamespace?: string, description = 'Namespace') {
+  return Flags.string({
+    char: 'n',
+    description,
+    helpGroup: CONNECTION,
+    ...(defaultNamespace === undefined ? {} : {default: defaultNamespace}),
+  })
+}
+
+/** --contexts, for the commands that run on every context by default (show, gather). */
+export const contextsFlag = Flags.string({
+  delimiter: ',',
+  description: 'Comma-separated list of kubeconfig contexts to use (default: every context, once per cluster)',
+  helpGroup: CONNECTION,
+  multiple: true,
+})
+
+export type OutputFormat = 'table' | 'json' | 'yaml'
+
+/** `-o table|json|yaml` for read commands. JSON and YAML documents are the stable, versioned output. */
+export const outputFlag = Flags.string({
+  char: 'o',
+  default: 'table',
+  description: 'Output format',
+  options: ['table', 'json', 'yaml'],
+})
+
+interface KubeFlagValues {
+  as?: string
+  'as-group'?: string[]
+  'certificate-authority'?: string
+  'client-certificate'?: string
+  'client-key'?: string
+  cluster?: string
+  context?: string
+  'insecure-skip-tls-verify'?: boolean
+  kubeconfig?: string
+  'request-timeout'?: string
+  server?: string
+  'tls-server-name'?: string
+  token?: string
+  user?: string
+}
+
+/** Maps parsed flag values onto the connection options the k8s layer takes. */
+export function connectionOptions(flags: KubeFlagValues): KubeConnectionOptions {
+  const options: KubeConnectionOptions = {}
+  const set = <K extends keyof KubeConnectionOptions>(key: K, value: KubeConnectionOptions[K] | undefined) => {
+    if (value !== undefined) options[key] = value
+  }
+
+  set('as', flags.as)
+  set('asGroup', flags['as-group'])
+  set('certificateAuthority', flags['certificate-authority'])
+  set('clientCertificate', flags['client-certificate'])
+  set('clientKey', flags['client-key'])
+  set('cluster', flags.cluster)
+  set('context', flags.context)
+  if (flags['insecure-skip-tls-verify']) options.insecureSkipTlsVerify = true
+  set('kubeconfig', flags.kubeconfig)
+  set('requestTimeout', flags['request-timeout'] === '0' ? undefined : flags['request-timeout'])
+  set('server', flags.server)
+  set('tlsServerName', flags['tls-server-name'])
+  set('token', flags.token)
+  set('user', flags.user)
+  return options
+}

@@ -1,0 +1,261 @@
+/**
+ * kubectl-compatible kubeconfig loading: --kubeconfig, else $KUBECONFIG as a list of files (missing
+ * ones skipped, the first definition of a name wins, as kubectl merges), else ~/.kube/config; then
+ * --context and the per-command overrides (--server, --token, ...). client-node is imported lazily:
+ * it costs a few hundred milliseconds and commands like `version` never need it.
+ */
+import {existsSync, readFileSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {delimiter, join} from 'node:path'
+
+import type {Cluster, Context, KubeConfig, User} from '@kubernetes/client-node'
+
+import {usageError} from '../lib/errors.js'
+import {KubeClient, type KubeEndpoint} from './client.js'
+
+/** The connection flags subctl shares with kubectl (reference/subctl.md §1.2). */
+export interface KubeConnectionOptions {
+  kubeconfig?: string
+  context?: string
+  cluster?: string
+  user?: string
+  server?: string
+  token?: string
+  certificateAuthority?: string
+  clientCertificate?: string
+  clientKey?: string
+  insecureSkipTlsVerify?: boolean
+  tlsServerName?: string
+  as?: string
+  asGroup?: string[]
+  /** kubectl syntax: "0" (none), "30s", "1m", or plain seconds. */
+  requestTimeout?: string
+}
+
+/** One context resolved to a server and credentials. */
+export interface KubeTarget {
+  contextName: string
+  /** The kubeconfig cluster entry's name: subctl's display name and default cluster ID. */
+  clusterName: string
+  /** The namespace set on the context, if any. */
+  namespace: string | undefined
+  server: string
+  endpoint: KubeEndpoint
+}
+
+export interface ContextEntry {
+  name: string
+  cluster: string
+  user: string
+  namespace?: string
+}
+
+export interface LoadedKubeconfig {
+  contexts: ContextEntry[]
+  currentContext: string | undefined
+  /** The files that were read, for messages. */
+  files: string[]
+  config: KubeConfig
+}
+
+/** Reads and merges the kubeconfig files the way kubectl does. */
+export async function loadKubeconfig(options: KubeConnectionOptions): Promise<LoadedKubeconfig> {
+  const {KubeConfig} = await import('@kubernetes/client-node')
+  const files = kubeconfigFiles(options.kubeconfig)
+  const merged = {clusters: [] as Cluster[], contexts: [] as Context[], currentContext: undefined as string | undefined, users: [] as User[]}
+  for (const file of files) {
+    const single = new KubeConfig()
+    try {
+      single.loadFromFile(file)
+    } catch (error) {
+      throw usageError(
+        'KUBECONFIG_INVALID',
+        `Cannot load the kubeconfig "${file}": ${(error as Error).message.split('\n')[0]}`,
+        'Check the file, or point --kubeconfig or KUBECONFIG at a valid one',
+      )
+    }
+
+    addNew(merged.clusters, single.clusters)
+    addNew(merged.users, single.users)
+    addNew(merged.contexts, single.contexts)
+    merged.currentContext ||= single.currentContext || undefined
+  }
+
+  const config = new KubeConfig()
+  config.loadFromOptions(merged)
+  return {
+    config,
+    contexts: merged.contexts.map((context) => ({
+      cluster: context.cluster,
+      name: context.name,
+      namespace: context.namespace,
+      user: context.user,
+    })),
+    currentContext: merged.currentContext,
+    files,
+  }
+}
+
+function addNew<T extends {name: string}>(into: T[], from: T[] | undefined): void {
+  for (const entry of from ?? []) if (!into.some((existing) => existing.name === entry.name)) into.push(entry)
+}
+
+function kubeconfigFiles(explicit: string | undefined): string[] {
+  if (explicit) {
+    if (!existsSync(explicit)) {
+      throw usageError('KUBECONFIG_NOT_FOUND', `The kubeconfig file "${explicit}" does not exist`, 'Pass an existing file to --kubeconfig')
+    }
+
+    return [explicit]
+  }
+
+  const fromEnvironment = (process.env.KUBECONFIG ?? '').split(delimiter).filter((file) => file !== '')
+  if (fromEnvironment.length > 0) return fromEnvironment.filter((file) => existsSync(file))
+  const home = join(homedir(), '.kube', 'config')
+  return existsSync(home) ? [home] : []
+}
+
+/** Resolves one context (the --context flag, the given name, or the current context) with the overrides applied. */
+export function resolveTarget(loaded: LoadedKubeconfig, options: KubeConnectionOptions, contextName?: string): KubeTarget {
+  const name = contextName ?? options.context ?? loaded.currentContext
+  const context = name === undefined ? undefined : loaded.config.getContextObject(name)
+  if (name !== undefined && name !== '' && context === null && !options.server) {
+    throw usageError(
+      'KUBE_CONTEXT_NOT_FOUND',
+      `No Kubernetes context found named "${name}"`,
+      loaded.contexts.length > 0
+        ? `Use one of: ${loaded.contexts.map((entry) => entry.name).join(', ')}`
+        : 'Point --kubeconfig or KUBECONFIG at the kubeconfig that defines it',
+    )
+  }
+
+  const clusterName = options.cluster ?? context?.cluster
+  const userName = options.user ?? context?.user
+  const cluster = clusterName === undefined ? undefined : loaded.config.getCluster(clusterName)
+  const user = userName === undefined ? undefined : loaded.config.getUser(userName)
+  const server = options.server ?? cluster?.server
+  if (!server) {
+    throw usageError(
+      'KUBECONFIG_MISSING',
+      loaded.files.length === 0
+        ? 'No Kubernetes configuration or context was found'
+        : `The kube context "${name ?? ''}" has no cluster server`,
+      'Set KUBECONFIG or pass --kubeconfig and --context (or --server)',
+    )
+  }
+
+  return {
+    clusterName: clusterName ?? new URL(server).hostname,
+    contextName: name ?? '',
+    endpoint: endpointFor(loaded, {cluster, options, server, user}),
+    namespace: context?.namespace,
+    server,
+  }
+}
+
+function endpointFor(
+  loaded: LoadedKubeconfig,
+  parts: {cluster: Cluster | null | undefined; user: User | null | undefined; server: string; options: KubeConnectionOptions},
+): KubeEndpoint {
+  const {cluster, options, server, user} = parts
+  // A single-context KubeConfig with the overrides applied, so client-node computes TLS and auth headers.
+  const effectiveCluster: Cluster = {
+    ...cluster,
+    caData: options.certificateAuthority ? undefined : cluster?.caData,
+    caFile: options.certificateAuthority ?? cluster?.caFile,
+    name: 'target',
+    server,
+    skipTLSVerify: options.insecureSkipTlsVerify ?? cluster?.skipTLSVerify ?? false,
+    tlsServerName: options.tlsServerName ?? cluster?.tlsServerName,
+  }
+  const effectiveUser: User = {
+    ...user,
+    certFile: options.clientCertificate ?? user?.certFile,
+    keyFile: options.clientKey ?? user?.keyFile,
+    name: 'target',
+    token: options.token ?? user?.token,
+  }
+  const config = new (loaded.config.constructor as new () => KubeConfig)()
+  config.loadFromClusterAndUser(effectiveCluster, effectiveUser)
+  return endpointFromConfig(config, server, `context "${parts.options.context ?? loaded.currentContext ?? server}"`, options)
+}
+
+/** Builds the client endpoint from a client-node KubeConfig whose current context is the target. */
+export function endpointFromConfig(
+  config: KubeConfig,
+  server: string,
+  displayName: string,
+  options: Pick<KubeConnectionOptions, 'as' | 'asGroup' | 'requestTimeout'> = {},
+): KubeEndpoint {
+  let tls: KubeEndpoint['tls'] | undefined
+  const applied = async () => {
+    const request: {headers?: Record<string, string>; ca?: unknown; cert?: unknown; key?: unknown; rejectUnauthorized?: boolean; servername?: string; auth?: string} = {headers: {}}
+    await config.applyToHTTPSOptions(request as never)
+    return request
+  }
+
+  return {
+    displayName,
+    async headers() {
+      const request = await applied()
+      const headers: Record<string, string> = {...request.headers}
+      if (request.auth) headers.Authorization = 'Basic ' + Buffer.from(request.auth).toString('base64')
+      if (options.as) headers['Impersonate-User'] = options.as
+      if (options.asGroup?.length) headers['Impersonate-Group'] = options.asGroup.join(',')
+      return headers
+    },
+    requestTimeoutMs: parseRequestTimeout(options.requestTimeout),
+    server,
+    get tls() {
+      if (tls === undefined) tls = tlsOf(config)
+      return tls
+    },
+  }
+}
+
+function tlsOf(config: KubeConfig): KubeEndpoint['tls'] {
+  const cluster = config.getCurrentCluster()
+  const user = config.getCurrentUser()
+  const read = (data: string | undefined, file: string | undefined) => {
+    if (data) return Buffer.from(data, 'base64')
+    if (file) return readFileOrThrow(file)
+    return undefined
+  }
+
+  const tls: KubeEndpoint['tls'] = {rejectUnauthorized: !(cluster?.skipTLSVerify ?? false)}
+  const ca = read(cluster?.caData, cluster?.caFile)
+  if (ca) tls.ca = ca
+  const cert = read(user?.certData, user?.certFile)
+  if (cert) tls.cert = cert
+  const key = read(user?.keyData, user?.keyFile)
+  if (key) tls.key = key
+  if (cluster?.tlsServerName) tls.servername = cluster.tlsServerName
+  return tls
+}
+
+function readFileOrThrow(file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    throw usageError('KUBECONFIG_INVALID', `Cannot read "${file}" named in the kubeconfig: ${(error as Error).message}`, 'Fix the path in the kubeconfig')
+  }
+}
+
+/** kubectl's --request-timeout: "0" means no timeout, otherwise a duration like 30s, 1m or plain seconds. */
+export function parseRequestTimeout(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim())
+  if (!match) {
+    throw usageError('INVALID_FLAG', `Invalid --request-timeout "${value}"`, 'Use a duration such as 30s, 1m or 0 for none')
+  }
+
+  const amount = Number(match[1])
+  const unit = match[2] ?? 's'
+  const factor = {h: 3_600_000, m: 60_000, ms: 1, s: 1000}[unit] ?? 1000
+  return amount * factor
+}
+
+/** A client for one target. */
+export function clientFor(target: KubeTarget, fieldManager?: string): KubeClient {
+  return new KubeClient(target.endpoint, fieldManager)
+}

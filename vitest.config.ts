@@ -1,0 +1,32 @@
+import {defineConfig} from 'vitest/config'
+
+// Two tiers, chosen by path: `unit` needs nothing but Node; `lab` needs the lab (root, network
+// namespaces, the built Kubernetes binaries) and runs one file at a time against it.
+export default defineConfig({
+  test: {
+    // @oclif/test captures output itself.
+    disableConsoleIntercept: true,
+    env: {FORCE_COLOR: '0', NO_COLOR: '1'},
+    projects: [
+      {
+        extends: true,
+        test: {
+          include: ['src/**/*.test.ts', 'test/commands/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          name: 'unit',
+          testTimeout: 20_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          fileParallelism: false,
+          hookTimeout: 600_000,
+          include: ['test/lab/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          name: 'lab',
+          sequence: {concurrent: false},
+          testTimeout: 300_000,
+        },
+      },
+    ],
+  },
+})
