@@ -50,7 +50,7 @@ function vitest(title, project, files = []) {
 }
 
 function lab(...args) {
-  return step(`lab ${args.join(' ')}`, process.execPath, [join(root, 'test/lab/cli.mjs'), ...args])
+  return step(`lab ${args.join(' ')}`, process.execPath, ['--import', 'tsx', join(root, 'test/lab/cli.ts'), ...args])
 }
 
 mkdirSync(resultsDir, {recursive: true})

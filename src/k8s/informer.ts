@@ -1,0 +1,149 @@
+/**
+ * List-then-watch with a local cache, like client-go's informer: events for the differences after
+ * every (re)list, watch from the list's resourceVersion, relist at once on 410 Gone, and restart
+ * with backoff (capped at 30 s) after any other failure, which client-node's informer does not do.
+ */
+import {isGone} from './errors.js'
+import type {KubeClient, ListOptions} from './client.js'
+import {objectKey, type KubeObject} from './objects.js'
+import type {ResourceType} from './resources.js'
+
+export type InformerEvent<T> =
+  | {type: 'add'; object: T}
+  | {type: 'update'; object: T; old: T}
+  | {type: 'delete'; object: T}
+
+export interface InformerLogger {
+  warn(message: string, fields?: Record<string, unknown>): void
+}
+
+export interface InformerOptions extends ListOptions {
+  /** Injected for tests. @default setTimeout-based sleep */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>
+  log?: InformerLogger
+}
+
+const MAX_BACKOFF_MS = 30_000
+
+export class Informer<T extends KubeObject> {
+  readonly #client: KubeClient
+  readonly #type: ResourceType
+  readonly #options: InformerOptions
+  readonly #cache = new Map<string, T>()
+  readonly #handlers: Array<(event: InformerEvent<T>) => void> = []
+  readonly #stop = new AbortController()
+  #resolveSynced!: () => void
+  readonly synced: Promise<void>
+  #running = false
+
+  constructor(client: KubeClient, type: ResourceType, options: InformerOptions = {}) {
+    this.#client = client
+    this.#type = type
+    this.#options = options
+    this.synced = new Promise((resolve) => {
+      this.#resolveSynced = resolve
+    })
+  }
+
+  /** Registers a handler; call before start() to see the initial adds. */
+  onEvent(handler: (event: InformerEvent<T>) => void): this {
+    this.#handlers.push(handler)
+    return this
+  }
+
+  get(key: string): T | undefined {
+    return this.#cache.get(key)
+  }
+
+  list(): T[] {
+    return [...this.#cache.values()]
+  }
+
+  start(): this {
+    if (!this.#running) {
+      this.#running = true
+      void this.#run()
+    }
+
+    return this
+  }
+
+  stop(): void {
+    this.#stop.abort()
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stop.signal
+    let backoff = 1000
+    while (!signal.aborted) {
+      try {
+        const {items, resourceVersion} = await this.#client.list<T>(this.#type, this.#options)
+        this.#replace(items)
+        this.#resolveSynced()
+        backoff = 1000
+        let version = resourceVersion
+        while (!signal.aborted) {
+          await this.#client.watch<T>(
+            this.#type,
+            {...this.#options, resourceVersion: version},
+            (event) => {
+              version = event.object.metadata.resourceVersion ?? version
+              if (event.type === 'BOOKMARK') return
+              if (event.type === 'DELETED') this.#remove(event.object)
+              else this.#upsert(event.object)
+            },
+            signal,
+          )
+        }
+      } catch (error) {
+        if (signal.aborted) return
+        if (isGone(error)) continue
+        this.#options.log?.warn('list/watch failed, retrying', {error, kind: this.#type.kind, retryInMs: backoff})
+        await (this.#options.sleep ?? sleep)(backoff, signal)
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)
+      }
+    }
+  }
+
+  #replace(items: T[]): void {
+    const seen = new Set<string>()
+    for (const item of items) {
+      seen.add(objectKey(item))
+      this.#upsert(item)
+    }
+
+    for (const [key, object] of this.#cache) {
+      if (!seen.has(key)) this.#remove(object)
+    }
+  }
+
+  #upsert(object: T): void {
+    const key = objectKey(object)
+    const old = this.#cache.get(key)
+    this.#cache.set(key, object)
+    if (!old) this.#emit({object, type: 'add'})
+    else if (old.metadata.resourceVersion !== object.metadata.resourceVersion) this.#emit({object, old, type: 'update'})
+  }
+
+  #remove(object: T): void {
+    const key = objectKey(object)
+    const cached = this.#cache.get(key)
+    if (!cached) return
+    this.#cache.delete(key)
+    this.#emit({object: cached, type: 'delete'})
+  }
+
+  #emit(event: InformerEvent<T>): void {
+    for (const handler of this.#handlers) handler(event)
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer)
+      resolve()
+    }, {once: true})
+  })
+}

@@ -1,0 +1,561 @@
+/**
+ * One pod on this node: its sandbox (network namespace, address, resolv.conf, hosts, volumes), its
+ * init and app containers as processes with restart policy, back-off, probes and termination
+ * messages, and the PodStatus the kubelet would report. `sync` is level-triggered: called with the
+ * latest Pod, it moves the pod forward as far as it can and is safe to call any time.
+ */
+import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import type {KubeClient} from '../../../src/k8s/client.js'
+import {addressInCidr, LAB_MARKER, STATE_DIR} from '../config.js'
+import type {Logger} from '../../../src/agent/runtime/log.js'
+import {ContainerProcess, type Mount} from './container.js'
+import type {NodeNetwork} from './network.js'
+import {runProbe} from './probes.js'
+import type {Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus, Probe, RuntimeConfig} from './types.js'
+import {fieldValue, readKeyed, type VolumeManager} from './volumes.js'
+
+/** Images the lab can run: the project's agent image under upstream's component names, and CoreDNS. */
+const AGENT_IMAGES = new Set([
+  'lighthouse-agent',
+  'lighthouse-coredns',
+  'nettest',
+  'subctl-agent',
+  'submariner-gateway',
+  'submariner-globalnet',
+  'submariner-nettest',
+  'submariner-operator',
+  'submariner-route-agent',
+])
+const COREDNS_IMAGES = new Set(['coredns'])
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+const MAX_TERMINATION_MESSAGE = 4096
+const BACKOFF_START_MS = 1000
+const BACKOFF_MAX_MS = 30_000
+
+export function imageName(image: string): string {
+  const withoutDigest = image.split('@')[0] ?? image
+  const lastSegment = withoutDigest.split('/').pop() ?? withoutDigest
+  return lastSegment.split(':')[0] ?? lastSegment
+}
+
+/** What to run for a container, or why the lab cannot run its image. */
+export function resolveProgram(container: Container, config: Pick<RuntimeConfig, 'agentBundle' | 'corednsBinary'>): {argv: string[]} | {error: string} {
+  const name = imageName(container.image)
+  const command = container.command ?? []
+  const args = container.args ?? []
+  if (AGENT_IMAGES.has(name)) {
+    // The agent image's entrypoint is `node agent.js`; a command replaces it, as in a container.
+    return {argv: command.length > 0 ? [...command, ...args] : [process.execPath, config.agentBundle, ...args]}
+  }
+
+  if (COREDNS_IMAGES.has(name)) return {argv: [config.corednsBinary, ...(command.length > 1 ? command.slice(1) : []), ...args]}
+  return {
+    error: `image "${container.image}" is not runnable in the lab: it runs the agent image (${[...AGENT_IMAGES].join(', ')}) and CoreDNS only`,
+  }
+}
+
+/** Kubernetes' $(VAR) expansion in command, args and env values; $$ escapes. */
+export function expand(text: string, env: Record<string, string>): string {
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match, name: string | undefined) => {
+    if (match === '$$') return '$'
+    return name !== undefined && name in env ? (env[name] as string) : match
+  })
+}
+
+interface RunningContainer {
+  spec: Container
+  init: boolean
+  process?: ContainerProcess
+  restartCount: number
+  state: ContainerState
+  lastState: ContainerState
+  ready: boolean
+  started: boolean
+  backoffMs: number
+  retryAt: number
+  probeTimers: NodeJS.Timeout[]
+  liveProbeGeneration: number
+}
+
+export interface PodContext {
+  config: RuntimeConfig
+  client: KubeClient
+  volumes: VolumeManager
+  network: NodeNetwork
+  log: Logger
+  /** Asks the node runtime to sync this pod again (a container exited, a probe changed). */
+  resync(): void
+  event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void
+}
+
+const now = () => new Date().toISOString()
+
+export class PodRunner {
+  pod: Pod
+  readonly uid: string
+  readonly dir: string
+  readonly #context: PodContext
+  readonly #containers = new Map<string, RunningContainer>()
+  #ip: string | undefined
+  #netns: string | undefined
+  #volumePaths: Map<string, string> | undefined
+  #setupError: {reason: string; message: string} | undefined
+  #reportedEvents = new Set<string>()
+  #startTime: string | undefined
+  #terminating = false
+  #initializedAt: string | undefined
+  #readyChangedAt = now()
+  #lastReady = false
+
+  constructor(pod: Pod, context: PodContext) {
+    this.pod = pod
+    this.uid = pod.metadata.uid as string
+    this.#context = context
+    this.dir = join(context.config.stateDir, 'pods', `${pod.metadata.namespace}_${pod.metadata.name}_${this.uid}`)
+    for (const spec of pod.spec.initContainers ?? []) this.#containers.set(spec.name, this.#fresh(spec, true))
+    for (const spec of pod.spec.containers) this.#containers.set(spec.name, this.#fresh(spec, false))
+  }
+
+  #fresh(spec: Container, init: boolean): RunningContainer {
+    return {
+      backoffMs: BACKOFF_START_MS,
+      init,
+      lastState: {},
+      liveProbeGeneration: 0,
+      probeTimers: [],
+      ready: false,
+      restartCount: 0,
+      retryAt: 0,
+      spec,
+      started: false,
+      state: {waiting: {reason: 'ContainerCreating'}},
+    }
+  }
+
+  get hostNetwork(): boolean {
+    return this.pod.spec.hostNetwork === true
+  }
+
+  get ip(): string | undefined {
+    return this.hostNetwork ? this.#context.config.nodeIP : this.#ip
+  }
+
+  get netns(): string | undefined {
+    return this.#netns
+  }
+
+  /** The log file of a container's current run, or of the previous one. */
+  logFile(container: string, previous = false): string | undefined {
+    const entry = this.#containers.get(container)
+    if (!entry) return undefined
+    const run = previous ? entry.restartCount - 1 : entry.restartCount
+    return run < 0 ? undefined : join(this.dir, 'logs', container, `${run}.log`)
+  }
+
+  async sync(pod: Pod): Promise<void> {
+    this.pod = pod
+    if (this.#terminating) return
+    if (!(await this.#ensureSandbox())) return
+
+    const inits = (pod.spec.initContainers ?? []).map((spec) => this.#containers.get(spec.name) as RunningContainer)
+    for (const init of inits) {
+      if (init.state.terminated?.exitCode === 0) continue
+      this.#maybeStart(init)
+      return
+    }
+
+    this.#initializedAt ??= now()
+    for (const spec of pod.spec.containers) this.#maybeStart(this.#containers.get(spec.name) as RunningContainer)
+  }
+
+  /** Creates the sandbox and volumes; false (with the reason in the status) while it cannot. */
+  async #ensureSandbox(): Promise<boolean> {
+    const {config, network} = this.#context
+    for (const container of [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers]) {
+      const program = resolveProgram(container, config)
+      if ('error' in program) {
+        this.#setupError = {message: program.error, reason: 'ErrImagePull'}
+        this.#eventOnce('image', 'Warning', 'Failed', `Failed to pull image "${container.image}": ${program.error}`)
+        return false
+      }
+    }
+
+    try {
+      if (!this.hostNetwork && !this.#netns) {
+        if (!network.podCIDR) throw new Error('the node has no pod CIDR yet')
+        this.#ip = network.allocate(this.uid)
+        this.#netns = network.createSandbox(this.uid, this.#ip)
+      }
+
+      mkdirSync(this.dir, {recursive: true})
+      this.#writeResolver()
+      this.#volumePaths = await this.#context.volumes.materialize(this.pod, this.dir, this.ip ?? '')
+      this.#startTime ??= now()
+      this.#setupError = undefined
+      return true
+    } catch (error) {
+      this.#setupError = {message: (error as Error).message, reason: 'ContainerCreating'}
+      this.#eventOnce(`setup:${(error as Error).message}`, 'Warning', 'FailedMount', (error as Error).message)
+      throw error
+    }
+  }
+
+  /** Refreshes ConfigMap, Secret and token volumes of a running pod, as the kubelet does. */
+  async refreshVolumes(): Promise<void> {
+    if (this.#volumePaths && !this.#terminating) await this.#context.volumes.materialize(this.pod, this.dir, this.ip ?? '')
+  }
+
+  #writeResolver(): void {
+    const {config} = this.#context
+    const {dnsConfig, dnsPolicy = 'ClusterFirst'} = this.pod.spec
+    const namespace = this.pod.metadata.namespace
+    const clusterDns = dnsPolicy === 'ClusterFirstWithHostNet' || (dnsPolicy === 'ClusterFirst' && !this.hostNetwork)
+    const nameservers = dnsPolicy === 'None' ? [] : clusterDns ? [config.dnsIP] : [config.upstreamResolver]
+    const searches = clusterDns ? [`${namespace}.svc.${config.clusterDomain}`, `svc.${config.clusterDomain}`, config.clusterDomain] : []
+    const options = clusterDns ? ['ndots:5'] : []
+    nameservers.push(...(dnsConfig?.nameservers ?? []))
+    searches.push(...(dnsConfig?.searches ?? []))
+    options.push(...(dnsConfig?.options ?? []).map((option) => (option.value ? `${option.name}:${option.value}` : option.name)))
+    const lines = [
+      ...(searches.length > 0 ? [`search ${searches.join(' ')}`] : []),
+      ...nameservers.map((server) => `nameserver ${server}`),
+      ...(options.length > 0 ? [`options ${options.join(' ')}`] : []),
+    ]
+    writeFileSync(join(this.dir, 'resolv.conf'), lines.join('\n') + '\n')
+    const hostname = this.#hostname()
+    const fqdn = this.pod.spec.subdomain ? `${hostname}.${this.pod.spec.subdomain}.${namespace}.svc.${config.clusterDomain} ` : ''
+    writeFileSync(join(this.dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${this.ip}\t${fqdn}${hostname}\n`)
+  }
+
+  #hostname(): string {
+    if (this.hostNetwork) return this.#context.config.node
+    return this.pod.spec.hostname ?? (this.pod.metadata.name as string)
+  }
+
+  #maybeStart(container: RunningContainer): void {
+    if (container.process || this.#terminating) return
+    const policy = this.pod.spec.restartPolicy ?? 'Always'
+    const terminated = container.state.terminated
+    if (terminated) {
+      const restart = container.init ? terminated.exitCode !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && terminated.exitCode !== 0)
+      if (!restart) return
+      if (Date.now() < container.retryAt) {
+        container.lastState = {terminated}
+        container.state = {waiting: {message: `back-off ${container.backoffMs / 1000}s restarting failed container=${container.spec.name} pod=${this.pod.metadata.name}`, reason: 'CrashLoopBackOff'}}
+        setTimeout(() => this.#context.resync(), container.retryAt - Date.now() + 10).unref()
+        return
+      }
+
+      container.lastState = {terminated}
+      container.restartCount++
+    } else if (container.state.waiting?.reason === 'CrashLoopBackOff') {
+      if (Date.now() < container.retryAt) return
+      container.restartCount++
+    }
+
+    void this.#start(container).catch((error: Error) => {
+      container.state = {waiting: {message: error.message, reason: 'CreateContainerError'}}
+      this.#eventOnce(`create:${container.spec.name}:${error.message}`, 'Warning', 'Failed', `Error: ${error.message}`)
+      container.retryAt = Date.now() + container.backoffMs
+      container.backoffMs = Math.min(container.backoffMs * 2, BACKOFF_MAX_MS)
+      setTimeout(() => this.#context.resync(), container.backoffMs).unref()
+    })
+  }
+
+  async #start(container: RunningContainer): Promise<void> {
+    const {config} = this.#context
+    const program = resolveProgram(container.spec, config)
+    if ('error' in program) throw new Error(program.error)
+    const env = await this.#environment(container.spec)
+    const terminationFile = join(this.dir, 'termination', container.spec.name)
+    mkdirSync(join(this.dir, 'termination'), {recursive: true})
+    writeFileSync(terminationFile, '')
+    const mounts: Mount[] = [
+      {readOnly: false, source: join(this.dir, 'resolv.conf'), target: '/etc/resolv.conf'},
+      {readOnly: false, source: join(this.dir, 'hosts'), target: '/etc/hosts'},
+      {readOnly: false, source: terminationFile, target: container.spec.terminationMessagePath ?? '/dev/termination-log'},
+    ]
+    for (const mount of container.spec.volumeMounts ?? []) {
+      const base = this.#volumePaths?.get(mount.name)
+      if (!base) throw new Error(`volume "${mount.name}" is not defined in the pod`)
+      mounts.push({readOnly: mount.readOnly ?? false, source: mount.subPath ? join(base, mount.subPath) : base, target: mount.mountPath})
+    }
+
+    const process = new ContainerProcess({
+      argv: program.argv.map((argument) => expand(argument, env)),
+      env,
+      hostname: this.#hostname(),
+      logFile: join(this.dir, 'logs', container.spec.name, `${container.restartCount}.log`),
+      mountpointRecord: config.mountpointRecord,
+      mounts,
+      netnsPath: this.#netns ? `/run/netns/${this.#netns}` : undefined,
+      workingDir: container.spec.workingDir ?? '/',
+    })
+    container.process = process
+    container.state = {running: {startedAt: process.startedAt.toISOString()}}
+    container.started = !container.spec.startupProbe
+    container.ready = !container.init && !container.spec.readinessProbe
+    this.#context.event(this.pod, 'Normal', 'Started', `Started container ${container.spec.name}`)
+    this.#startProbes(container)
+    this.#context.resync()
+
+    const exit = await process.exited
+    this.#stopProbes(container)
+    container.process = undefined
+    container.ready = false
+    let message = readFileSync(terminationFile, 'utf8').slice(0, MAX_TERMINATION_MESSAGE)
+    if (message === '' && exit.code !== 0 && container.spec.terminationMessagePolicy === 'FallbackToLogsOnError') {
+      message = this.#tailLog(container, 80)
+    }
+
+    container.state = {
+      terminated: {
+        containerID: `lab://${process.pid}`,
+        exitCode: exit.code,
+        finishedAt: exit.finishedAt.toISOString(),
+        ...(message ? {message} : {}),
+        reason: exit.code === 0 ? 'Completed' : 'Error',
+        startedAt: process.startedAt.toISOString(),
+        ...(exit.signal ? {signal: signalNumber(exit.signal)} : {}),
+      },
+    }
+    // Back-off doubles on quick crashes and resets after ten minutes of running, as the kubelet's does.
+    const ranMs = exit.finishedAt.getTime() - process.startedAt.getTime()
+    if (ranMs > 600_000) container.backoffMs = BACKOFF_START_MS
+    container.retryAt = Date.now() + container.backoffMs
+    container.backoffMs = Math.min(container.backoffMs * 2, BACKOFF_MAX_MS)
+    this.#context.resync()
+  }
+
+  #tailLog(container: RunningContainer, lines: number): string {
+    const file = this.logFile(container.spec.name)
+    if (!file || !existsSync(file)) return ''
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(-lines)
+      .map((line) => line.split(' ').slice(3).join(' '))
+      .join('\n')
+      .slice(-MAX_TERMINATION_MESSAGE)
+  }
+
+  async #environment(container: Container): Promise<Record<string, string>> {
+    const {client, config} = this.#context
+    const namespace = this.pod.metadata.namespace as string
+    const apiHost = addressInCidr(config.serviceCIDR, 1)
+    const env: Record<string, string> = {
+      HOME: '/root',
+      [LAB_MARKER]: STATE_DIR,
+      HOSTNAME: this.#hostname(),
+      KUBERNETES_PORT: `tcp://${apiHost}:443`,
+      KUBERNETES_PORT_443_TCP: `tcp://${apiHost}:443`,
+      KUBERNETES_PORT_443_TCP_ADDR: apiHost,
+      KUBERNETES_PORT_443_TCP_PORT: '443',
+      KUBERNETES_PORT_443_TCP_PROTO: 'tcp',
+      KUBERNETES_SERVICE_HOST: apiHost,
+      KUBERNETES_SERVICE_PORT: '443',
+      KUBERNETES_SERVICE_PORT_HTTPS: '443',
+      PATH: DEFAULT_PATH,
+    }
+    for (const source of container.envFrom ?? []) {
+      const kind = source.configMapRef ? 'ConfigMap' : 'Secret'
+      const reference = source.configMapRef ?? source.secretRef
+      if (!reference) continue
+      const values = await readKeyed(client, kind, namespace, reference.name)
+      if (!values && !reference.optional) throw new Error(`${kind.toLowerCase()} "${reference.name}" not found`)
+      for (const [key, value] of values ?? []) env[`${source.prefix ?? ''}${key}`] = value
+    }
+
+    for (const variable of container.env ?? []) {
+      const from = variable.valueFrom
+      if (!from) {
+        env[variable.name] = expand(variable.value ?? '', env)
+        continue
+      }
+
+      if (from.fieldRef) env[variable.name] = fieldValue(this.pod, from.fieldRef.fieldPath, config.nodeIP, this.ip ?? '')
+      else if (from.resourceFieldRef) env[variable.name] = '0'
+      else {
+        const reference = from.configMapKeyRef ?? from.secretKeyRef
+        const kind = from.configMapKeyRef ? 'ConfigMap' : 'Secret'
+        const values = reference ? await readKeyed(client, kind, namespace, reference.name) : undefined
+        const value = reference ? values?.get(reference.key) : undefined
+        if (value === undefined && !reference?.optional) {
+          throw new Error(`couldn't find key ${reference?.key} in ${kind} ${namespace}/${reference?.name}`)
+        }
+
+        if (value !== undefined) env[variable.name] = value
+      }
+    }
+
+    return env
+  }
+
+  #startProbes(container: RunningContainer): void {
+    const schedule = (probe: Probe | undefined, kind: 'startup' | 'readiness' | 'liveness') => {
+      if (!probe) return
+      let successes = 0
+      let failures = 0
+      const generation = container.liveProbeGeneration
+      const tick = async () => {
+        if (generation !== container.liveProbeGeneration || !container.process) return
+        if (kind !== 'startup' && !container.started) return
+        if (kind === 'startup' && container.started) return
+        const ok = await runProbe(probe, {container: container.spec, ip: this.ip ?? '127.0.0.1', pid: container.process.pid})
+        if (generation !== container.liveProbeGeneration || !container.process) return
+        if (ok) {
+          successes++
+          failures = 0
+        } else {
+          failures++
+          successes = 0
+        }
+
+        if (kind === 'readiness') {
+          const ready = ok ? successes >= (probe.successThreshold ?? 1) || container.ready : failures < (probe.failureThreshold ?? 3) && container.ready
+          if (!ok) this.#eventOnce(`readiness:${container.spec.name}:${container.restartCount}`, 'Warning', 'Unhealthy', `Readiness probe failed for ${container.spec.name}`)
+          if (ready !== container.ready) {
+            container.ready = ready
+            this.#context.resync()
+          }
+        } else if (ok && kind === 'startup') {
+          container.started = true
+          this.#context.resync()
+        } else if (!ok && failures >= (probe.failureThreshold ?? 3)) {
+          this.#context.event(this.pod, 'Warning', 'Unhealthy', `${kind === 'startup' ? 'Startup' : 'Liveness'} probe failed for ${container.spec.name}; restarting it`)
+          container.liveProbeGeneration++
+          container.process.kill('SIGTERM')
+          const victim = container.process
+          setTimeout(() => victim.kill('SIGKILL'), (this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000).unref()
+          return
+        }
+      }
+
+      const first = setTimeout(() => {
+        void tick()
+        const every = setInterval(() => void tick(), (probe.periodSeconds ?? 10) * 1000)
+        every.unref()
+        container.probeTimers.push(every)
+      }, (probe.initialDelaySeconds ?? 0) * 1000)
+      first.unref()
+      container.probeTimers.push(first)
+    }
+
+    schedule(container.spec.startupProbe, 'startup')
+    schedule(container.spec.readinessProbe, 'readiness')
+    schedule(container.spec.livenessProbe, 'liveness')
+  }
+
+  #stopProbes(container: RunningContainer): void {
+    container.liveProbeGeneration++
+    for (const timer of container.probeTimers.splice(0)) clearTimeout(timer)
+  }
+
+  /** Stops every container: SIGTERM, then SIGKILL after the grace period. */
+  async terminate(graceSeconds: number): Promise<void> {
+    if (!this.#terminating) {
+      this.#terminating = true
+      if ([...this.#containers.values()].some((container) => container.process)) {
+        this.#context.event(this.pod, 'Normal', 'Killing', `Stopping the containers of ${this.pod.metadata.name}`)
+      }
+    }
+
+    const running = [...this.#containers.values()].filter((container) => container.process)
+    for (const container of running) container.process?.kill('SIGTERM')
+    const deadline = setTimeout(() => {
+      for (const container of running) container.process?.kill('SIGKILL')
+    }, graceSeconds * 1000)
+    await Promise.all(running.map((container) => container.process?.exited))
+    clearTimeout(deadline)
+  }
+
+  /** Removes the sandbox and the pod's directory. */
+  cleanup(): void {
+    if (this.#netns) this.#context.network.deleteSandbox(this.uid, this.#ip)
+    else if (this.#ip) this.#context.network.release(this.uid)
+    this.#netns = undefined
+    rmSync(this.dir, {force: true, recursive: true})
+  }
+
+  #eventOnce(key: string, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    if (this.#reportedEvents.has(key)) return
+    this.#reportedEvents.add(key)
+    this.#context.event(this.pod, type, reason, message)
+  }
+
+  /** The status the kubelet would report now. */
+  status(): PodStatus {
+    const policy = this.pod.spec.restartPolicy ?? 'Always'
+    const statuses = (specs: Container[] | undefined) =>
+      (specs ?? []).map((spec) => this.#containerStatus(this.#containers.get(spec.name) as RunningContainer))
+    const initStatuses = statuses(this.pod.spec.initContainers)
+    const containerStatuses = statuses(this.pod.spec.containers)
+    const app = this.pod.spec.containers.map((spec) => this.#containers.get(spec.name) as RunningContainer)
+    const initialized = (this.pod.spec.initContainers ?? []).every((spec) => this.#containers.get(spec.name)?.state.terminated?.exitCode === 0)
+    const allReady = initialized && app.every((container) => container.ready)
+    if (allReady !== this.#lastReady) {
+      this.#lastReady = allReady
+      this.#readyChangedAt = now()
+    }
+
+    let phase: PodStatus['phase'] = 'Pending'
+    const initFailed = (this.pod.spec.initContainers ?? []).some((spec) => {
+      const state = this.#containers.get(spec.name)?.state.terminated
+      return state !== undefined && state.exitCode !== 0 && policy === 'Never'
+    })
+    if (initFailed) phase = 'Failed'
+    else if (initialized && app.some((container) => container.process || container.state.terminated || container.lastState.terminated)) {
+      const terminated = app.every((container) => container.state.terminated && !container.process)
+      const succeeded = app.every((container) => container.state.terminated?.exitCode === 0)
+      if (terminated && (policy === 'Never' || (policy === 'OnFailure' && succeeded))) phase = succeeded ? 'Succeeded' : 'Failed'
+      else phase = 'Running'
+    }
+
+    const condition = (type: string, status: boolean, since: string): PodCondition => ({lastTransitionTime: since, status: status ? 'True' : 'False', type})
+    const started = this.#startTime ?? now()
+    const conditions: PodCondition[] = [
+      condition('PodReadyToStartContainers', this.#volumePaths !== undefined, started),
+      condition('Initialized', initialized, this.#initializedAt ?? started),
+      condition('Ready', allReady, this.#readyChangedAt),
+      condition('ContainersReady', allReady, this.#readyChangedAt),
+      condition('PodScheduled', true, this.pod.status?.conditions?.find((entry) => entry.type === 'PodScheduled')?.lastTransitionTime ?? started),
+    ]
+    const ip = this.ip
+    return {
+      conditions,
+      containerStatuses,
+      hostIP: this.#context.config.nodeIP,
+      hostIPs: [{ip: this.#context.config.nodeIP}],
+      ...(initStatuses.length > 0 ? {initContainerStatuses: initStatuses} : {}),
+      phase,
+      ...(ip && this.#volumePaths ? {podIP: ip, podIPs: [{ip}]} : {}),
+      ...(this.#startTime ? {startTime: this.#startTime} : {}),
+      ...(this.#setupError && this.#setupError.reason !== 'ContainerCreating' ? {message: this.#setupError.message} : {}),
+    }
+  }
+
+  #containerStatus(container: RunningContainer): ContainerStatus {
+    let state = container.state
+    if (this.#setupError && !container.process && !container.state.terminated) {
+      state = {waiting: {message: this.#setupError.message, reason: this.#setupError.reason}}
+    }
+
+    return {
+      ...(container.process ? {containerID: `lab://${container.process.pid}`} : {}),
+      image: container.spec.image,
+      imageID: container.spec.image,
+      lastState: container.lastState,
+      name: container.spec.name,
+      ready: container.ready,
+      restartCount: container.restartCount,
+      started: container.process !== undefined && container.started,
+      state,
+    }
+  }
+}
+
+function signalNumber(signal: string): number {
+  return ({SIGINT: 2, SIGKILL: 9, SIGTERM: 15} as Record<string, number>)[signal] ?? 0
+}
