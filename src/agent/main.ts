@@ -17,6 +17,14 @@ import {isArgumentError, type RoleModule} from './runtime/role.js'
 /** Roles load lazily: a pod pays only for the code of its own role. */
 const ROLES: Record<string, () => Promise<RoleModule>> = {
   nettest: async () => (await import('./nettest/nettest.js')).nettestRole,
+  operator: async () => (await import('./operator/operator.js')).operatorRole,
+  pause: async () => (await import('./runtime/pause.js')).pauseRole,
+  // DEVELOPMENT ONLY until the roles land:
+  gateway: async () => (await import('./runtime/pause.js')).pauseRole,
+  'route-agent': async () => (await import('./runtime/pause.js')).pauseRole,
+  globalnet: async () => (await import('./runtime/pause.js')).pauseRole,
+  'lighthouse-agent': async () => (await import('./runtime/pause.js')).pauseRole,
+  'lighthouse-dns': async () => (await import('./runtime/pause.js')).pauseRole,
 }
 
 /** How long a role may take to stop after SIGTERM before the process exits anyway. */

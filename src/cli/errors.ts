@@ -2,6 +2,7 @@
  * The one place where errors become exit codes and what the user reads. Documented exit codes:
  * 0 success, 1 failure while working, 2 usage error (bad flag, argument or input file).
  */
+import {classify, KubeApiError} from '../k8s/errors.js'
 import {SubctlError} from '../lib/errors.js'
 
 export const EXIT_OK = 0
@@ -27,6 +28,15 @@ export function reportError(error: unknown): ErrorReport {
       {code: error.code, exitCode: error.kind === 'usage' ? EXIT_USAGE : EXIT_FAILURE, message: error.message},
       error.hint,
     )
+  }
+
+  if (error instanceof KubeApiError) {
+    const kind = classify(error)
+    const hint =
+      kind === 'forbidden' || kind === 'unauthorized'
+        ? 'Check that the kube user has the permissions this needs (kubectl auth can-i), or use another --context'
+        : 'The Kubernetes API server refused the request; see its message'
+    return {code: `KUBE_${kind.toUpperCase().replace('-', '_')}`, exitCode: EXIT_FAILURE, hint, message: `The Kubernetes API server answered ${error.statusCode}: ${error.message}`}
   }
 
   const exit = (error as OclifLike | undefined)?.oclif?.exit

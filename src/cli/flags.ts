@@ -33,14 +33,14 @@ export const kubeFlags = {
   user: Flags.string({description: 'The name of the kubeconfig user to use', helpGroup: CONNECTION}),
 }
 
-/** `-n/--namespace`, with the default upstream uses for that command (none means the context's namespace). */
-export function namespaceFlag(defaultNamespace?: string, description = 'Namespace') {
-  return Flags.string({
-    char: 'n',
-    description,
-    helpGroup: CONNECTION,
-    ...(defaultNamespace === undefined ? {} : {default: defaultNamespace}),
-  })
+/** `-n/--namespace` with the default upstream uses for that command. */
+export function namespaceFlag(defaultNamespace: string, description = 'Namespace') {
+  return Flags.string({char: 'n', default: defaultNamespace, description, helpGroup: CONNECTION})
+}
+
+/** `-n/--namespace` without a default: the kube context's namespace, else "default". */
+export function contextNamespaceFlag(description = 'Namespace (default: the kube context’s namespace, else "default")') {
+  return Flags.string({char: 'n', description, helpGroup: CONNECTION})
 }
 
 /** --contexts, for the commands that run on every context by default (show, gather). */
@@ -101,3 +101,18 @@ export function connectionOptions(flags: KubeFlagValues): KubeConnectionOptions 
   set('user', flags.user)
   return options
 }
+
+/** The HTTP proxy flags of deploy-broker and join (reference/subctl.md §1.7). */
+export const proxyFlags = {
+  'http-proxy': Flags.string({description: 'HTTP proxy the operator and its components use'}),
+  'https-proxy': Flags.string({description: 'HTTPS proxy the operator and its components use'}),
+  'no-proxy': Flags.string({description: 'Hosts the operator and its components reach without a proxy'}),
+}
+
+export function proxySettings(flags: {'http-proxy'?: string; 'https-proxy'?: string; 'no-proxy'?: string}) {
+  return {httpProxy: flags['http-proxy'], httpsProxy: flags['https-proxy'], noProxy: flags['no-proxy']}
+}
+
+export const dryRunFlag = Flags.boolean({description: 'Print every object as YAML instead of applying it; write nothing'})
+
+export const timeoutFlag = Flags.string({default: '5m', description: 'How long to wait for each component to become ready (e.g. 90s, 5m)'})

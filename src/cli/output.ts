@@ -57,3 +57,9 @@ export async function serialize(format: Exclude<OutputFormat, 'table'>, data: un
   const {stringify} = await import('yaml')
   return stringify(data, {lineWidth: 0})
 }
+
+/** Dry-run output: every object a run would apply, as YAML documents headed by the cluster it is for. */
+export async function renderPlanned(planned: Array<{cluster: string; object: object}>): Promise<string> {
+  const {stringify} = await import('yaml')
+  return planned.map((entry) => `---\n# cluster: ${entry.cluster}\n${stringify(entry.object, {lineWidth: 0})}`).join('')
+}

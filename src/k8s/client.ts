@@ -15,6 +15,9 @@ import {apiVersionOf, resourcePath, resourceTypeOf, type ResourceType} from './r
 
 export const DEFAULT_FIELD_MANAGER = 'subctl'
 
+/** Attempts for a request the server asked to retry (429, 503). */
+const RETRIES = 6
+
 /** What the client needs to talk to one API server; built from a kubeconfig by kubeconfig.ts. */
 export interface KubeEndpoint {
   /** e.g. https://10.0.0.2:6443 */
@@ -241,14 +244,26 @@ export class KubeClient {
     return (await this.request('GET', '/version')) as {major: string; minor: string; gitVersion: string}
   }
 
-  /** One request; parses JSON answers and turns error statuses into KubeApiError. */
+  /**
+   * One request; parses JSON answers and turns error statuses into KubeApiError. 429 and 503 (the
+   * server asks to come back, e.g. "storage is (re)initializing" right after a CRD is created) are
+   * retried a few times: the request was not processed, so even a create is safe to repeat.
+   */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
-    const response = await this.#send(method, path, options)
-    const text = await readBody(response)
-    const status = response.statusCode ?? 0
-    if (status < 200 || status >= 300) throw apiError(status, text)
-    if (text === '') return undefined
-    return (response.headers['content-type'] ?? '').includes('json') ? JSON.parse(text) : text
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.#send(method, path, options)
+      const text = await readBody(response)
+      const status = response.statusCode ?? 0
+      if ((status === 429 || status === 503) && attempt < RETRIES) {
+        const retryAfter = Number(response.headers['retry-after'] ?? 0)
+        await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(retryAfter * 1000, 200 * attempt), 2000)))
+        continue
+      }
+
+      if (status < 200 || status >= 300) throw apiError(status, text)
+      if (text === '') return undefined
+      return (response.headers['content-type'] ?? '').includes('json') ? JSON.parse(text) : text
+    }
   }
 
   async #send(method: string, path: string, options: RequestOptions, signal?: AbortSignal): Promise<http.IncomingMessage> {

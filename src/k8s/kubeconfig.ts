@@ -10,6 +10,7 @@ import {delimiter, join} from 'node:path'
 
 import type {Cluster, Context, KubeConfig, User} from '@kubernetes/client-node'
 
+import {parseDuration} from '../lib/duration.js'
 import {usageError} from '../lib/errors.js'
 import {KubeClient, type KubeEndpoint} from './client.js'
 
@@ -243,16 +244,8 @@ function readFileOrThrow(file: string): Buffer {
 
 /** kubectl's --request-timeout: "0" means no timeout, otherwise a duration like 30s, 1m or plain seconds. */
 export function parseRequestTimeout(value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim())
-  if (!match) {
-    throw usageError('INVALID_FLAG', `Invalid --request-timeout "${value}"`, 'Use a duration such as 30s, 1m or 0 for none')
-  }
-
-  const amount = Number(match[1])
-  const unit = match[2] ?? 's'
-  const factor = {h: 3_600_000, m: 60_000, ms: 1, s: 1000}[unit] ?? 1000
-  return amount * factor
+  if (value === undefined || value === '' || value === '0') return undefined
+  return parseDuration(value, '--request-timeout')
 }
 
 /** A client for one target. */

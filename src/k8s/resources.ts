@@ -37,6 +37,8 @@ export const Resources = {
   Secret: type('v1', 'Secret', 'secrets'),
   Service: type('v1', 'Service', 'services'),
   ServiceAccount: type('v1', 'ServiceAccount', 'serviceaccounts'),
+  ServiceCIDR: type('networking.k8s.io/v1', 'ServiceCIDR', 'servicecidrs', false),
+  OpenShiftNetwork: type('config.openshift.io/v1', 'Network', 'networks', false),
   // submariner.io/v1alpha1: the operator's CRs
   Broker: type('submariner.io/v1alpha1', 'Broker', 'brokers'),
   ServiceDiscovery: type('submariner.io/v1alpha1', 'ServiceDiscovery', 'servicediscoveries'),

@@ -26,6 +26,31 @@ export function cniObjects(): KubeObject[] {
   ]
 }
 
+/**
+ * kubeadm's record of the cluster configuration, as kubeadm (and kind) leave it in kube-system: the
+ * lab's control plane runs as processes, not static pods, and this is where tools read its CIDRs.
+ */
+export function kubeadmConfig(cluster: ClusterConfig, kubernetesVersion: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    data: {
+      ClusterConfiguration: [
+        'apiVersion: kubeadm.k8s.io/v1beta4',
+        'kind: ClusterConfiguration',
+        `clusterName: ${cluster.name}`,
+        `kubernetesVersion: ${kubernetesVersion}`,
+        'networking:',
+        `  dnsDomain: ${CLUSTER_DOMAIN}`,
+        `  podSubnet: ${cluster.podCIDR}`,
+        `  serviceSubnet: ${cluster.serviceCIDR}`,
+        '',
+      ].join('\n'),
+    },
+    kind: 'ConfigMap',
+    metadata: {name: 'kubeadm-config', namespace: 'kube-system'},
+  }
+}
+
 /** The standard Corefile, as kubeadm writes it. */
 export function corefile(): string {
   return `.:53 {

@@ -11,7 +11,7 @@ import {build} from 'esbuild'
 import {KubeClient} from '../../src/k8s/client.js'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
-import {cniObjects, corednsObjects} from './addons.js'
+import {cniObjects, corednsObjects, kubeadmConfig} from './addons.js'
 import {ensureBinaries, ensurePackages, kubernetesVersion} from './build.js'
 import {
   apiServerURL,
@@ -402,7 +402,7 @@ export async function up(spec: string, log: Log): Promise<UpResult> {
     clusters.map(async (cluster) => {
       const client = clients.get(cluster.name) as KubeClient
       await poll(`the default namespace of ${cluster.name}`, 60_000, () => client.tryGet(Resources.ServiceAccount, 'default', 'kube-system'))
-      for (const object of [...corednsObjects(cluster), ...cniObjects()]) await client.apply(object)
+      for (const object of [...corednsObjects(cluster), ...cniObjects(), kubeadmConfig(cluster, kubernetesVersion())]) await client.apply(object)
       await labelNodes(client, cluster)
     }),
   )

@@ -1,0 +1,55 @@
+/**
+ * The operator role: turns the Submariner, ServiceDiscovery and Broker CRs into running
+ * components. Three level-triggered controllers; workload and Gateway changes requeue their CR.
+ */
+import {OPERATOR_NAMESPACE, SERVICE_DISCOVERY_CR, SUBMARINER_CR, type Broker, type ServiceDiscovery, type Submariner} from '../../api/submariner.js'
+import {inClusterClient} from '../../k8s/in-cluster.js'
+import {Informer} from '../../k8s/informer.js'
+import {objectKey, type KubeObject} from '../../k8s/objects.js'
+import {Resources} from '../../k8s/resources.js'
+import {VERSION} from '../../lib/version.js'
+import {memberCrds} from '../../manifests/crds.js'
+import {discoverNetwork} from '../../k8s/network-discovery.js'
+import {Controller} from '../runtime/controller.js'
+import {aborted, type RoleModule} from '../runtime/role.js'
+import {reconcileBroker} from './broker.js'
+import {reconcileServiceDiscovery} from './service-discovery.js'
+import type {DaemonSetObject, DeploymentObject} from './status.js'
+import {reconcileSubmariner} from './submariner.js'
+
+export const operatorRole: RoleModule = {
+  defaultMetricsPort: 8080,
+  async run(_args, context) {
+    const {env, log} = context
+    const namespace = env.WATCH_NAMESPACE || OPERATOR_NAMESPACE
+    const client = inClusterClient('submariner-operator', env)
+    const proxy = {httpProxy: env.HTTP_PROXY, httpsProxy: env.HTTPS_PROXY, noProxy: env.NO_PROXY}
+    // Upstream's operator installs these at start-up, so ServiceExports work before any join finishes.
+    for (const crd of memberCrds()) await client.apply(crd)
+
+    const daemonSets = new Informer<DaemonSetObject>(client, Resources.DaemonSet, {log, namespace})
+    const deployments = new Informer<DeploymentObject>(client, Resources.Deployment, {log, namespace})
+    const gateways = new Informer<KubeObject>(client, Resources.Gateway, {log, namespace})
+    const submarinerKey = `${namespace}/${SUBMARINER_CR}`
+    const discoveryKey = `${namespace}/${SERVICE_DISCOVERY_CR}`
+
+    const submariner = new Controller('submariner', (key) => reconcileSubmariner(key, {client, daemonSets, discover: () => discoverNetwork(client), gateways, log, proxy, version: VERSION}), log)
+      .watch(new Informer<Submariner>(client, Resources.Submariner, {log, namespace}), (object) => [objectKey(object)])
+      .watch(daemonSets, () => [submarinerKey])
+      .watch(gateways, () => [submarinerKey])
+    const serviceDiscovery = new Controller('service-discovery', (key) => reconcileServiceDiscovery(key, {client, deployments, log, proxy}), log)
+      .watch(new Informer<ServiceDiscovery>(client, Resources.ServiceDiscovery, {log, namespace}), (object) => [objectKey(object)])
+      .watch(deployments, () => [discoveryKey])
+      .watch(new Informer<KubeObject>(client, Resources.ConfigMap, {fieldSelector: 'metadata.name=coredns', log, namespace: 'kube-system'}), () => [discoveryKey])
+    const brokers = new Controller('broker', (key) => reconcileBroker(key, client), log).watch(new Informer<Broker>(client, Resources.Broker, {log}), (object) => [objectKey(object)])
+
+    const controllers = [submariner, serviceDiscovery, brokers]
+    await Promise.all(controllers.map((controller) => controller.start()))
+    context.health.ready = true
+    log.info('operator started', {namespace})
+    await aborted(context.signal)
+    for (const controller of controllers) controller.stop()
+    client.close()
+    return 0
+  },
+}

@@ -1,0 +1,74 @@
+/** Small pieces the operator's reconcilers share: readiness of workloads, conditions, owners. */
+import type {Condition} from '../../api/submariner.js'
+import type {KubeObject} from '../../k8s/objects.js'
+
+export interface DaemonSetObject extends KubeObject {
+  status?: {desiredNumberScheduled?: number; numberReady?: number; updatedNumberScheduled?: number; observedGeneration?: number}
+}
+
+export interface DeploymentObject extends KubeObject {
+  spec?: {replicas?: number}
+  status?: {readyReplicas?: number; updatedReplicas?: number; observedGeneration?: number}
+}
+
+/** Every scheduled pod is up to date and ready (a DaemonSet with no eligible node counts as ready). */
+export function daemonSetReady(daemonSet: DaemonSetObject | undefined): boolean {
+  const status = daemonSet?.status
+  if (!daemonSet || !status) return false
+  const desired = status.desiredNumberScheduled ?? 0
+  return (
+    (status.observedGeneration ?? 0) >= (daemonSet.metadata.generation ?? 0) &&
+    (status.updatedNumberScheduled ?? 0) >= desired &&
+    (status.numberReady ?? 0) >= desired
+  )
+}
+
+export function deploymentReady(deployment: DeploymentObject | undefined): boolean {
+  const status = deployment?.status
+  if (!deployment || !status) return false
+  const wanted = deployment.spec?.replicas ?? 1
+  return (
+    (status.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0) &&
+    (status.updatedReplicas ?? 0) >= wanted &&
+    (status.readyReplicas ?? 0) >= wanted
+  )
+}
+
+export function condition(type: string, status: Condition['status'], reason: string, message: string): Condition {
+  return {lastTransitionTime: new Date().toISOString(), message, reason, status, type}
+}
+
+/** Replaces a condition of the same type, keeping its transition time when its status is unchanged. */
+export function setCondition(existing: Condition[] | undefined, next: Condition): Condition[] {
+  const previous = existing?.find((entry) => entry.type === next.type)
+  const merged = previous && previous.status === next.status ? {...next, lastTransitionTime: previous.lastTransitionTime} : next
+  return [...(existing ?? []).filter((entry) => entry.type !== next.type), merged]
+}
+
+/** An owner reference to a CR, so that what it owns goes with it. */
+export function ownedBy(owner: KubeObject) {
+  return [
+    {
+      apiVersion: owner.apiVersion as string,
+      blockOwnerDeletion: true,
+      controller: true,
+      kind: owner.kind as string,
+      name: owner.metadata.name as string,
+      uid: owner.metadata.uid as string,
+    },
+  ]
+}
+
+/** JSON with object keys sorted: the API server returns CR maps sorted, whatever order they were written in. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, entry: unknown) =>
+    entry && typeof entry === 'object' && !Array.isArray(entry)
+      ? Object.fromEntries(Object.entries(entry as Record<string, unknown>).filter(([, item]) => item !== undefined).sort(([a], [b]) => a.localeCompare(b)))
+      : entry,
+  )
+}
+
+/** Whether merging `next` into the status would change anything (writing it anyway would wake every watcher). */
+export function statusChanged(current: unknown, next: unknown): boolean {
+  return canonical(current ?? {}) !== canonical({...(current as object), ...(next as object)})
+}
