@@ -19,9 +19,9 @@ const ROLES: Record<string, () => Promise<RoleModule>> = {
   nettest: async () => (await import('./nettest/nettest.js')).nettestRole,
   operator: async () => (await import('./operator/operator.js')).operatorRole,
   pause: async () => (await import('./runtime/pause.js')).pauseRole,
+  gateway: async () => (await import('./gateway/gateway.js')).gatewayRole,
+  'route-agent': async () => (await import('./routeagent/route-agent.js')).routeAgentRole,
   // DEVELOPMENT ONLY until the roles land:
-  gateway: async () => (await import('./runtime/pause.js')).pauseRole,
-  'route-agent': async () => (await import('./runtime/pause.js')).pauseRole,
   globalnet: async () => (await import('./runtime/pause.js')).pauseRole,
   'lighthouse-agent': async () => (await import('./runtime/pause.js')).pauseRole,
   'lighthouse-dns': async () => (await import('./runtime/pause.js')).pauseRole,

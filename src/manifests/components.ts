@@ -133,6 +133,8 @@ export function gatewayDaemonSet(spec: SubmarinerSpec, network: EffectiveNetwork
       {mountPath: '/etc/ipsec.d', name: 'ipsecd'},
       {mountPath: '/var/lib/ipsec/nss', name: 'ipsecnss'},
       {mountPath: '/lib/modules', name: 'libmodules', readOnly: true},
+      // wireguard-go keeps its control socket here; per pod, so gateways on one host never share it.
+      {mountPath: '/var/run/wireguard', name: 'wireguard'},
       broker.mount,
       {mountPath: `/var/run/secrets/submariner.io/${psk}`, name: 'ipsecpsk', readOnly: true},
     ],
@@ -153,6 +155,7 @@ export function gatewayDaemonSet(spec: SubmarinerSpec, network: EffectiveNetwork
         {emptyDir: {}, name: 'ipsecd'},
         {emptyDir: {}, name: 'ipsecnss'},
         {hostPath: {path: '/lib/modules'}, name: 'libmodules'},
+        {emptyDir: {}, name: 'wireguard'},
         broker.volume,
         {name: 'ipsecpsk', secret: {secretName: psk}},
       ],

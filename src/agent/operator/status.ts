@@ -1,6 +1,7 @@
 /** Small pieces the operator's reconcilers share: readiness of workloads, conditions, owners. */
 import type {Condition} from '../../api/submariner.js'
 import type {KubeObject} from '../../k8s/objects.js'
+import {canonical} from '../../lib/canonical.js'
 
 export interface DaemonSetObject extends KubeObject {
   status?: {desiredNumberScheduled?: number; numberReady?: number; updatedNumberScheduled?: number; observedGeneration?: number}
@@ -57,15 +58,6 @@ export function ownedBy(owner: KubeObject) {
       uid: owner.metadata.uid as string,
     },
   ]
-}
-
-/** JSON with object keys sorted: the API server returns CR maps sorted, whatever order they were written in. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, entry: unknown) =>
-    entry && typeof entry === 'object' && !Array.isArray(entry)
-      ? Object.fromEntries(Object.entries(entry as Record<string, unknown>).filter(([, item]) => item !== undefined).sort(([a], [b]) => a.localeCompare(b)))
-      : entry,
-  )
 }
 
 /** Whether merging `next` into the status would change anything (writing it anyway would wake every watcher). */

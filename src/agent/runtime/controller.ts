@@ -14,7 +14,7 @@ export class Controller {
 
   constructor(name: string, reconcile: Reconcile, log: Logger, concurrency = 1) {
     this.name = name
-    this.queue = new WorkQueue(reconcile, {concurrency, log: log.child({controller: name}), name})
+    this.queue = new WorkQueue(reconcile, {concurrency, log: log.child({controller: name}), name, paused: true})
   }
 
   /** Enqueues the keys `keysOf` maps each changed object to (the object, its owner, ...). */
@@ -27,10 +27,14 @@ export class Controller {
     return this
   }
 
-  /** Starts the informers and resolves once their caches are filled. */
+  /**
+   * Starts the informers and, once every cache is filled, the reconciler: a key must never be
+   * judged against a cache that has not seen the world yet (it would delete what it cannot see).
+   */
   async start(): Promise<void> {
     for (const informer of this.#informers) informer.start()
     await Promise.all(this.#informers.map((informer) => informer.synced))
+    this.queue.resume()
   }
 
   stop(): void {

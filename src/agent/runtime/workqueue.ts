@@ -18,6 +18,8 @@ export interface WorkQueueOptions {
   baseDelayMs?: number
   /** @default 30000 */
   maxDelayMs?: number
+  /** Queue keys but process none until resume(), e.g. until every cache is filled. @default false */
+  paused?: boolean
 }
 
 export class WorkQueue {
@@ -31,11 +33,19 @@ export class WorkQueue {
   readonly #timers = new Map<string, NodeJS.Timeout>()
   #active = 0
   #stopped = false
+  #paused: boolean
   #idleWaiters: Array<() => void> = []
 
   constructor(reconcile: Reconcile, options: WorkQueueOptions) {
     this.#reconcile = reconcile
-    this.#options = {baseDelayMs: 50, concurrency: 1, maxDelayMs: 30_000, ...options}
+    this.#options = {baseDelayMs: 50, concurrency: 1, maxDelayMs: 30_000, paused: false, ...options}
+    this.#paused = this.#options.paused
+  }
+
+  /** Starts processing what was queued while paused. */
+  resume(): void {
+    this.#paused = false
+    this.#pump()
   }
 
   /** Queues a key now; a key already queued is not queued twice. */
@@ -81,7 +91,7 @@ export class WorkQueue {
   }
 
   #pump(): void {
-    while (!this.#stopped && this.#active < this.#options.concurrency && this.#queue.length > 0) {
+    while (!this.#stopped && !this.#paused && this.#active < this.#options.concurrency && this.#queue.length > 0) {
       const key = this.#queue.shift() as string
       this.#queued.delete(key)
       this.#processing.add(key)

@@ -1,0 +1,479 @@
+/**
+ * The gateway engine (reference/dataplane.md §3), on every node labelled as a gateway. All of them
+ * answer NAT discovery and publish a Gateway object; the one holding the Lease is active: it runs
+ * the cable driver, publishes the local Endpoint and Cluster, syncs them with the broker, builds a
+ * cable to each remote cluster's newest Endpoint, and health-checks the cables.
+ */
+import {randomBytes} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {Counter, Gauge} from 'prom-client'
+
+import {CLUSTER_ID_LABEL, type Cluster, type Connection, type Endpoint, type EndpointSpec, type Gateway, type GatewayStatus} from '../../api/submariner.js'
+import type {KubeClient} from '../../k8s/client.js'
+import {brokerClient, brokerSettings, inClusterClient} from '../../k8s/in-cluster.js'
+import {Informer} from '../../k8s/informer.js'
+import type {KubeObject} from '../../k8s/objects.js'
+import {Resources} from '../../k8s/resources.js'
+import {validObjectName} from '../../lib/cluster-id.js'
+import {endpointName, newestPerCluster, sameEndpoint} from '../../lib/endpoints.js'
+import {VERSION} from '../../lib/version.js'
+import {flag, readEnvironment, type AgentEnvironment} from '../config.js'
+import {createTools} from '../netlink/exec.js'
+import {Net} from '../netlink/ip.js'
+import {cniAddress} from '../routeagent/route-agent.js'
+import {Controller} from '../runtime/controller.js'
+import {LeaderElector} from '../runtime/leader.js'
+import type {Logger} from '../runtime/log.js'
+import {aborted, type AgentContext, type RoleModule} from '../runtime/role.js'
+import type {CableConnection, CableDriver, DriverContext} from './cable/driver.js'
+import {LibreswanDriver} from './cable/libreswan.js'
+import {VxlanDriver} from './cable/vxlan.js'
+import {WireguardDriver} from './cable/wireguard.js'
+import {BrokerSync} from './broker-sync.js'
+import {HealthChecker} from './health.js'
+import {localEndpointSpec, nodeOverrides, resolvePublicIp, type NodeObject} from './local-endpoint.js'
+import {NatDiscovery, type NatResult} from './natdiscovery.js'
+
+export const LEASE_NAME = 'submariner-gateway-lock'
+const STATUS_INTERVAL_MS = 5000
+const STALE_GATEWAY_MS = 15_000
+const STATUS_LABEL = 'gateway.submariner.io/status'
+const NODE_LABEL = 'gateway.submariner.io/node'
+
+interface GatewaySettings {
+  cableDriver: string
+  natEnabled: boolean
+  airGapped: boolean
+  publicIpSpec: string | undefined
+  nattPort: number
+  preferredServer: boolean
+  forceEncapsulation: boolean
+  ipsecDebug: boolean
+  leaseDurationMs: number
+  renewDeadlineMs: number
+  retryPeriodMs: number
+}
+
+function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
+  const seconds = (value: string | undefined, fallback: number) => (Number(value) > 0 ? Number(value) * 1000 : fallback)
+  return {
+    airGapped: flag(env.AIR_GAPPED_DEPLOYMENT),
+    cableDriver: (env.SUBMARINER_CABLEDRIVER || 'libreswan').toLowerCase(),
+    forceEncapsulation: flag(env.CE_IPSEC_FORCEENCAPS),
+    ipsecDebug: flag(env.CE_IPSEC_DEBUG),
+    // Shorter than client-go's 15/10/2 s defaults: a failover should take seconds, not a quarter minute.
+    leaseDurationMs: seconds(env.LEADERSHIP_LEASEDURATION, 5000),
+    natEnabled: flag(env.SUBMARINER_NATENABLED),
+    nattPort: Number(env.CE_IPSEC_NATTPORT || 4500),
+    preferredServer: flag(env.CE_IPSEC_PREFERREDSERVER),
+    publicIpSpec: env.SUBMARINER_PUBLICIP || undefined,
+    renewDeadlineMs: seconds(env.LEADERSHIP_RENEWDEADLINE, 3000),
+    retryPeriodMs: seconds(env.LEADERSHIP_RETRYPERIOD, 1000),
+  }
+}
+
+/** The PSK string: base64 of the Secret's bytes when mounted (CE_IPSEC_PSKSECRET), else CE_IPSEC_PSK. */
+function pskString(env: NodeJS.ProcessEnv): string {
+  if (env.CE_IPSEC_PSKSECRET) {
+    try {
+      return readFileSync(join('/var/run/secrets/submariner.io', env.CE_IPSEC_PSKSECRET, 'psk')).toString('base64')
+    } catch {
+      // fall back to the env value
+    }
+  }
+
+  return env.CE_IPSEC_PSK ?? ''
+}
+
+function createDriver(name: string, context: DriverContext, settings: GatewaySettings): CableDriver {
+  switch (name) {
+    case 'vxlan':
+      return new VxlanDriver(context)
+    case 'wireguard':
+      return new WireguardDriver(context)
+    case 'libreswan':
+      return new LibreswanDriver(context, settings.preferredServer)
+    default:
+      throw new Error(`unknown cable driver "${name}": use libreswan, wireguard or vxlan`)
+  }
+}
+
+class GatewayMetrics {
+  readonly connections: Gauge
+  readonly latency: Gauge
+  readonly rx: Gauge
+  readonly tx: Gauge
+  readonly syncs: Counter
+
+  constructor(context: AgentContext) {
+    const labelNames = ['cable_driver', 'local_cluster', 'local_hostname', 'local_endpoint_ip', 'remote_cluster', 'remote_hostname', 'remote_endpoint_ip']
+    const registers = [context.registry]
+    this.connections = new Gauge({help: 'Connections to other clusters, by status', labelNames: [...labelNames, 'status'], name: 'submariner_connections', registers})
+    this.latency = new Gauge({help: 'Latency of connections to other clusters (last RTT)', labelNames, name: 'submariner_connection_latency_seconds', registers})
+    this.rx = new Gauge({help: 'Bytes received through the cable', labelNames, name: 'submariner_gateway_rx_bytes', registers})
+    this.tx = new Gauge({help: 'Bytes sent through the cable', labelNames, name: 'submariner_gateway_tx_bytes', registers})
+    this.syncs = new Counter({help: 'Gateway status refreshes', name: 'submariner_gateway_sync_iterations', registers})
+  }
+}
+
+class GatewayEngine {
+  readonly #env: AgentEnvironment
+  readonly #settings: GatewaySettings
+  readonly #client: KubeClient
+  readonly #log: Logger
+  readonly #driver: CableDriver
+  readonly #metrics: GatewayMetrics
+  readonly #health: HealthChecker
+  readonly #nat: NatDiscovery
+  #spec: EndpointSpec
+  #failure = ''
+  #active = false
+  #brokerSync: BrokerSync | undefined
+  #tunnels: Controller | undefined
+  #endpoints: Informer<Endpoint> | undefined
+  /** Cables per remote cluster: the endpoint and NAT result they were built with. */
+  readonly #cables = new Map<string, {endpoint: Endpoint; result: NatResult}>()
+
+  constructor(options: {env: AgentEnvironment; settings: GatewaySettings; client: KubeClient; log: Logger; driver: CableDriver; spec: EndpointSpec; metrics: GatewayMetrics; net: Net}) {
+    this.#env = options.env
+    this.#settings = options.settings
+    this.#client = options.client
+    this.#log = options.log
+    this.#driver = options.driver
+    this.#spec = options.spec
+    this.#metrics = options.metrics
+    this.#health = new HealthChecker({...options.env.healthCheck, log: options.log})
+    this.#nat = new NatDiscovery({
+      local: options.spec,
+      log: options.log,
+      onResult: (result) => void this.#install(result).catch((error: unknown) => this.#log.warn('could not install a cable', {error})),
+      sourceFor: (ip) => options.net.sourceFor(ip),
+    })
+  }
+
+  get active(): boolean {
+    return this.#active
+  }
+
+  get spec(): EndpointSpec {
+    return this.#spec
+  }
+
+  startNatDiscovery(): Promise<void> {
+    return this.#nat.start()
+  }
+
+  /** Leadership won: driver, local objects, broker sync, cables, health checks. */
+  async activate(): Promise<void> {
+    const {env, log} = this
+    this.#spec = {...this.#spec, backend_config: {...this.#spec.backend_config, ...(await this.#driver.backendConfig())}}
+    this.#nat.local = this.#spec
+    this.#active = true
+    this.#failure = ''
+    try {
+      await this.#driver.init(this.#spec)
+    } catch (error) {
+      this.#failure = `Error initialising the ${this.#driver.name} cable driver: ${(error as Error).message}`
+      log.error('cable driver failed', {error})
+    }
+
+    const settings = brokerSettings()
+    const broker = brokerClient(settings, 'submariner-gateway')
+    const localSubnets = [...env.clusterCIDRs, ...env.serviceCIDRs, ...env.globalCIDRs]
+    this.#brokerSync = new BrokerSync({broker, brokerNamespace: settings.namespace, clusterId: env.clusterId, local: this.#client, localSubnets, log, namespace: env.namespace})
+    await this.#publishLocalObjects()
+    await this.#brokerSync.start()
+
+    this.#endpoints = new Informer<Endpoint>(this.#client, Resources.Endpoint, {log, namespace: env.namespace})
+    this.#tunnels = new Controller('tunnels', () => this.#syncTunnels(), log).watch(this.#endpoints, () => ['tunnels'])
+    await this.#tunnels.start()
+    this.#tunnels.queue.add('tunnels')
+    await this.#labelPod('active')
+    log.info('active: the cable engine runs', {driver: this.#driver.name, endpoint: endpointName(this.#spec)})
+  }
+
+  /** Leadership lost: stop building cables (the kernel state stays until the route agent or a cleanup removes it). */
+  async deactivate(): Promise<void> {
+    this.#active = false
+    this.#tunnels?.stop()
+    this.#endpoints?.stop()
+    this.#brokerSync?.stop()
+    this.#health.stop()
+    this.#cables.clear()
+    await this.#labelPod('passive').catch(() => {})
+  }
+
+  get env(): AgentEnvironment {
+    return this.#env
+  }
+
+  get log(): Logger {
+    return this.#log
+  }
+
+  /** The local Cluster and Endpoint; any other Endpoint of this cluster (a previous gateway's) goes. */
+  async #publishLocalObjects(): Promise<void> {
+    const {clusterCIDRs, clusterId, globalCIDRs, namespace, serviceCIDRs} = this.#env
+    const cluster: Cluster = {
+      apiVersion: 'submariner.io/v1',
+      kind: 'Cluster',
+      metadata: {name: validObjectName(clusterId), namespace},
+      spec: {cluster_cidr: clusterCIDRs, cluster_id: clusterId, color_codes: ['blue'], global_cidr: globalCIDRs, service_cidr: serviceCIDRs},
+    }
+    await this.#client.apply(cluster)
+    const name = endpointName(this.#spec)
+    for (const endpoint of await this.#client.tryList<Endpoint>(Resources.Endpoint, {namespace})) {
+      const local = endpoint.spec.cluster_id === clusterId && !endpoint.metadata.labels?.[CLUSTER_ID_LABEL]
+      if (local && endpoint.metadata.name !== name && !sameEndpoint(endpoint.spec, this.#spec)) {
+        await this.#client.delete(Resources.Endpoint, endpoint.metadata.name as string, namespace)
+        this.#log.info('removed the endpoint of a previous gateway', {endpoint: endpoint.metadata.name})
+      }
+    }
+
+    await this.#client.apply<Endpoint>({apiVersion: 'submariner.io/v1', kind: 'Endpoint', metadata: {name, namespace}, spec: this.#spec})
+  }
+
+  /** Level-triggered: NAT-discover every remote cluster's newest Endpoint; drop cables to clusters that left. */
+  async #syncTunnels(): Promise<void> {
+    if (!this.#active || !this.#endpoints) return
+    const remotes = [...newestPerCluster(this.#endpoints.list()).values()].filter((endpoint) => endpoint.spec.cluster_id !== this.#env.clusterId)
+    for (const [cluster, cable] of this.#cables) {
+      if (!remotes.some((endpoint) => endpoint.spec.cluster_id === cluster)) {
+        await this.#driver.disconnect(cable.endpoint.spec)
+        this.#nat.forget(cable.endpoint.spec.cable_name)
+        this.#cables.delete(cluster)
+        this.#log.info('removed the cable to a cluster that left', {cluster})
+      }
+    }
+
+    for (const remote of remotes) this.#nat.discover(remote.spec)
+    this.#health.sync(new Map(remotes.flatMap((remote) => (remote.spec.healthCheckIP ? [[remote.spec.cable_name, remote.spec.healthCheckIP]] : []))))
+  }
+
+  /** A NAT discovery result: (re)build the cable unless it already matches. */
+  async #install(result: NatResult): Promise<void> {
+    if (!this.#active || !this.#endpoints) return
+    const remote = [...newestPerCluster(this.#endpoints.list()).values()].find((endpoint) => endpoint.spec.cable_name === result.endpoint.cable_name)
+    if (!remote) return
+    const current = this.#cables.get(remote.spec.cluster_id)
+    if (current) {
+      const same =
+        current.endpoint.spec.cable_name === remote.spec.cable_name &&
+        current.result.useIP === result.useIP &&
+        current.result.useNAT === result.useNAT &&
+        JSON.stringify(current.endpoint.spec) === JSON.stringify(remote.spec)
+      if (same) return
+      await this.#driver.disconnect(current.endpoint.spec)
+    }
+
+    await this.#driver.connect(remote.spec, result.useIP, result.useNAT)
+    this.#cables.set(remote.spec.cluster_id, {endpoint: remote, result})
+    this.#log.info('cable installed', {cluster: remote.spec.cluster_id, driver: this.#driver.name, nat: result.useNAT, to: result.useIP})
+  }
+
+  /** Driver connections merged with the health checker's view (reference/dataplane.md §3.8). */
+  async connections(): Promise<Connection[]> {
+    if (!this.#active) return []
+    let cables: CableConnection[] = []
+    try {
+      cables = await this.#driver.connections()
+    } catch (error) {
+      this.#failure = `Error retrieving driver connections: ${(error as Error).message}`
+    }
+
+    return cables.map((cable) => {
+      const health = this.#health.status(cable.endpoint.cable_name)
+      let status = cable.status
+      let message = cable.statusMessage
+      if (health && status === 'connected' && health.status === 'error') {
+        status = 'error'
+        message = health.message
+      } else if (health && status === 'error' && health.status === 'connected') {
+        status = 'connected'
+      }
+
+      const labels = this.#metricLabels(cable)
+      this.#metrics.rx.set(labels, cable.rxBytes ?? 0)
+      this.#metrics.tx.set(labels, cable.txBytes ?? 0)
+      if (health?.lastSeconds !== undefined) this.#metrics.latency.set(labels, health.lastSeconds)
+      this.#metrics.connections.set({...labels, status}, 1)
+      const pinged = this.#health.pingedIp(cable.endpoint.cable_name)
+      return {
+        endpoint: pinged ? {...cable.endpoint, healthCheckIP: pinged} : cable.endpoint,
+        status,
+        statusMessage: message,
+        usingIP: cable.usingIP,
+        usingNAT: cable.usingNAT,
+        ...(health?.rtt ? {latencyRTT: health.rtt} : {}),
+      }
+    })
+  }
+
+  #metricLabels(cable: CableConnection): Record<string, string> {
+    return {
+      cable_driver: this.#driver.name,
+      local_cluster: this.#spec.cluster_id,
+      local_endpoint_ip: this.#spec.public_ip,
+      local_hostname: this.#spec.hostname,
+      remote_cluster: cable.endpoint.cluster_id,
+      remote_endpoint_ip: cable.endpoint.public_ip,
+      remote_hostname: cable.endpoint.hostname,
+    }
+  }
+
+  /** Writes this node's Gateway object; the active one also removes Gateways nobody refreshes. */
+  async publishStatus(): Promise<void> {
+    const status: GatewayStatus = {
+      connections: await this.connections(),
+      haStatus: this.#active ? 'active' : 'passive',
+      localEndpoint: this.#spec,
+      statusFailure: this.#failure,
+      version: VERSION,
+    }
+    const name = validObjectName(this.#spec.hostname)
+    await this.#client.apply<Gateway>({
+      apiVersion: 'submariner.io/v1',
+      kind: 'Gateway',
+      metadata: {annotations: {'update-timestamp': String(Math.floor(Date.now() / 1000))}, name, namespace: this.#env.namespace},
+      status,
+    })
+    this.#metrics.syncs.inc()
+    if (!this.#active) return
+    for (const gateway of await this.#client.tryList<Gateway>(Resources.Gateway, {namespace: this.#env.namespace})) {
+      const refreshed = Number(gateway.metadata.annotations?.['update-timestamp'] ?? 0) * 1000
+      if (gateway.metadata.name !== name && Date.now() - refreshed >= STALE_GATEWAY_MS) {
+        await this.#client.delete(Resources.Gateway, gateway.metadata.name as string, this.#env.namespace)
+      }
+    }
+  }
+
+  async #labelPod(status: 'active' | 'passive'): Promise<void> {
+    if (!this.#env.podName) return
+    await this.#client.mergePatch(Resources.Pod, this.#env.podName, this.#env.podNamespace, {metadata: {labels: {[NODE_LABEL]: this.#env.nodeName, [STATUS_LABEL]: status}}})
+  }
+
+  async labelPassive(): Promise<void> {
+    await this.#labelPod('passive')
+  }
+
+  async shutdown(): Promise<void> {
+    this.#nat.stop()
+    this.#health.stop()
+    this.#tunnels?.stop()
+    this.#endpoints?.stop()
+    this.#brokerSync?.stop()
+    await this.#client.delete(Resources.Gateway, validObjectName(this.#spec.hostname), this.#env.namespace).catch(() => false)
+  }
+}
+
+/** Uninstall: the driver's state, this node's Gateway, and this cluster's Endpoints and Clusters here and on the broker. */
+async function uninstallGateway(env: AgentEnvironment, client: KubeClient, driver: CableDriver, hostname: string, log: Logger): Promise<void> {
+  await driver.cleanup()
+  await client.delete(Resources.Gateway, validObjectName(hostname), env.namespace)
+  let broker: KubeClient | undefined
+  try {
+    const settings = brokerSettings()
+    broker = brokerClient(settings, 'submariner-gateway')
+    for (const type of [Resources.Endpoint, Resources.Cluster]) {
+      for (const object of await broker.tryList<KubeObject & {spec: {cluster_id: string}}>(type, {namespace: settings.namespace})) {
+        if (object.spec.cluster_id === env.clusterId) await broker.delete(type, object.metadata.name as string, settings.namespace)
+      }
+    }
+  } catch (error) {
+    log.warn('could not remove this cluster’s objects from the broker', {error})
+  } finally {
+    broker?.close()
+  }
+
+  for (const type of [Resources.Endpoint, Resources.Cluster]) {
+    for (const object of await client.tryList<KubeObject>(type, {namespace: env.namespace})) await client.delete(type, object.metadata.name as string, env.namespace)
+  }
+}
+
+export const gatewayRole: RoleModule = {
+  defaultMetricsPort: 32780,
+  async run(_args, context) {
+    const env = readEnvironment(context.env)
+    const settings = gatewaySettings(context.env)
+    const log = context.log.child({node: env.nodeName})
+    const tools = createTools(log)
+    const net = new Net(tools)
+    const client = inClusterClient('submariner-gateway', context.env)
+    await net.sysctl('net/ipv4/conf/all/send_redirects', '0').catch(() => {})
+    const cni = await cniAddress(net, env.clusterCIDRs)
+    const driverContext: DriverContext = {cniIp: cni?.address, debug: settings.ipsecDebug, forceEncapsulation: settings.forceEncapsulation, log, net, psk: pskString(context.env), tools}
+    const driver = createDriver(settings.cableDriver, driverContext, settings)
+    if (env.uninstall) {
+      await uninstallGateway(env, client, driver, env.nodeName, log)
+      log.info('removed the gateway’s tunnels and objects')
+      return 0
+    }
+
+    const node = await client.get<NodeObject>(Resources.Node, env.nodeName)
+    const overrides = nodeOverrides(node)
+    const privateIp = (await net.sourceFor('8.8.8.8')) ?? node.status?.addresses?.find((address) => address.type === 'InternalIP')?.address
+    if (!privateIp) throw new Error('cannot determine the private IP: no route to 8.8.8.8 and no InternalIP')
+    const publicIp = await resolvePublicIp(overrides['public-ip'] ?? settings.publicIpSpec, {airGapped: settings.airGapped, client, namespace: env.namespace})
+    const spec = localEndpointSpec({
+      backend: settings.cableDriver,
+      clusterId: env.clusterId,
+      driverConfig: {},
+      healthCheckIp: env.healthCheck.enabled && env.globalCIDRs.length === 0 ? cni?.address : undefined,
+      hostname: env.nodeName,
+      natEnabled: settings.natEnabled,
+      overrides,
+      privateIp,
+      publicIp,
+      subnets: env.globalCIDRs.length > 0 ? env.globalCIDRs : [...env.serviceCIDRs, ...env.clusterCIDRs],
+      udpPort: settings.nattPort,
+      usingLoadBalancer: settings.publicIpSpec?.startsWith('lb:') ?? false,
+    })
+    const engine = new GatewayEngine({client, driver, env, log, metrics: new GatewayMetrics(context), net, settings, spec})
+    await engine.startNatDiscovery()
+    await engine.labelPassive()
+    // A passive node must not keep a tunnel device from an earlier time it led.
+    await driver.cleanup().catch(() => {})
+
+    const hostname = env.nodeName
+    const identity = `${hostname}-submariner-gateway-${randomBytes(4).toString('hex')}`
+    const pods = new Informer<KubeObject & {spec?: {nodeName?: string}; status?: {containerStatuses?: Array<{ready: boolean; state?: {running?: object}}>}}>(client, Resources.Pod, {
+      labelSelector: 'app=submariner-gateway',
+      log,
+      namespace: env.podNamespace,
+    })
+    const elector = new LeaderElector({
+      client,
+      // Another node's gateway whose container stopped is dead: take over without waiting for the lease to run out.
+      holderIsDead: (holder) => {
+        const holderNode = holder.replace(/-submariner-gateway(-[0-9a-f]+)?$/, '')
+        if (holderNode === hostname) return false
+        const pod = pods.list().find((candidate) => candidate.spec?.nodeName === holderNode && !candidate.metadata.deletionTimestamp)
+        return !pod?.status?.containerStatuses?.every((status) => status.ready && status.state?.running)
+      },
+      identity,
+      leaseDurationMs: settings.leaseDurationMs,
+      log,
+      name: LEASE_NAME,
+      namespace: env.namespace,
+      onStartedLeading: () => engine.activate(),
+      onStoppedLeading: () => engine.deactivate(),
+      renewDeadlineMs: settings.renewDeadlineMs,
+      retryPeriodMs: settings.retryPeriodMs,
+    })
+    pods.onEvent(() => elector.poke()).start()
+
+    const statusTimer = setInterval(() => void engine.publishStatus().catch((error: unknown) => log.warn('could not publish the Gateway status', {error})), STATUS_INTERVAL_MS)
+    await engine.publishStatus().catch(() => {})
+    context.health.ready = true
+    const election = elector.run(context.signal)
+    await aborted(context.signal)
+    clearInterval(statusTimer)
+    await election
+    pods.stop()
+    await engine.shutdown()
+    client.close()
+    return 0
+  },
+}

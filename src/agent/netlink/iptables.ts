@@ -1,0 +1,72 @@
+/**
+ * iptables chains the agents own. A chain's rules are replaced as a whole with
+ * `iptables-restore --noflush` (atomic per table, as kube-proxy does); jumps from the built-in
+ * chains are checked with -C and inserted at position 1 or appended, as upstream's iptables driver.
+ */
+import type {Tools} from './exec.js'
+
+export type Table = 'filter' | 'nat' | 'mangle'
+
+export class Iptables {
+  readonly #tools: Tools
+
+  constructor(tools: Tools) {
+    this.#tools = tools
+  }
+
+  #run(args: string[], allowFailure = false): Promise<string> {
+    return this.#tools.run('iptables', ['-w', ...args], {allowFailure})
+  }
+
+  async chainExists(table: Table, chain: string): Promise<boolean> {
+    return (await this.#tools.run('iptables', ['-w', '-t', table, '-S', chain], {allowFailure: true})).trim() !== ''
+  }
+
+  /** The rules of a chain as `-A CHAIN ...` lines. */
+  async rules(table: Table, chain: string): Promise<string[]> {
+    const output = await this.#run(['-t', table, '-S', chain], true)
+    return output.split('\n').filter((line) => line.startsWith(`-A ${chain} `))
+  }
+
+  /**
+   * Makes the chain hold exactly these rules (each given without "-A CHAIN"), creating it if need
+   * be. Does nothing when it already does, so a steady state costs one read.
+   */
+  async syncChain(table: Table, chain: string, rules: string[][]): Promise<void> {
+    const wanted = rules.map((rule) => `-A ${chain} ${rule.join(' ')}`)
+    const current = await this.rules(table, chain)
+    if (current.length === wanted.length && current.every((line, index) => normalise(line) === normalise(wanted[index] as string))) return
+    const lines = [`*${table}`, `:${chain} - [0:0]`, ...wanted, 'COMMIT', '']
+    await this.#tools.run('iptables-restore', ['-w', '--noflush'], {input: lines.join('\n')})
+  }
+
+  /** Ensures `-j TARGET` (with match) in a built-in chain, first or last. */
+  async ensureJump(table: Table, from: string, target: string, position: 'first' | 'last', match: string[] = []): Promise<void> {
+    const rule = [...match, '-j', target]
+    const line = normalise(`-A ${from} ${rule.join(' ')}`)
+    const index = (await this.rules(table, from)).findIndex((existing) => normalise(existing) === line)
+    if (index === 0 || (index > 0 && position === 'last')) return
+    if (index > 0) await this.#run(['-t', table, '-D', from, ...rule], true)
+    await this.#run(['-t', table, ...(position === 'first' ? ['-I', from, '1'] : ['-A', from]), ...rule])
+  }
+
+  /** Removes a chain and every jump to it. */
+  async deleteChain(table: Table, chain: string, jumps: Array<{from: string; match?: string[]}>): Promise<void> {
+    for (const jump of jumps) {
+      const rule = [...(jump.match ?? []), '-j', chain]
+      const line = normalise(`-A ${jump.from} ${rule.join(' ')}`)
+      const copies = (await this.rules(table, jump.from)).filter((existing) => normalise(existing) === line).length
+      for (let copy = 0; copy < copies; copy++) await this.#run(['-t', table, '-D', jump.from, ...rule], true)
+    }
+
+    if (await this.chainExists(table, chain)) {
+      await this.#run(['-t', table, '-F', chain], true)
+      await this.#run(['-t', table, '-X', chain], true)
+    }
+  }
+}
+
+/** iptables -S prints some matches differently from how they were given; compare loosely. */
+function normalise(line: string): string {
+  return line.replace(/\s+/g, ' ').replace(/\/32\b/g, '').trim()
+}
