@@ -433,8 +433,10 @@ export const gatewayRole: RoleModule = {
     const engine = new GatewayEngine({client, driver, env, log, metrics: new GatewayMetrics(context), net, settings, spec})
     await engine.startNatDiscovery()
     await engine.labelPassive()
-    // A passive node must not keep a tunnel device from an earlier time it led.
-    await driver.cleanup().catch(() => {})
+    // A passive node must not keep tunnels from an earlier time it led, whatever driver built them.
+    for (const stale of [new VxlanDriver(driverContext), new WireguardDriver(driverContext), new LibreswanDriver(driverContext, false)]) {
+      await stale.cleanup().catch(() => {})
+    }
 
     const hostname = env.nodeName
     const identity = `${hostname}-submariner-gateway-${randomBytes(4).toString('hex')}`

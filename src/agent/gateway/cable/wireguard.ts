@@ -5,8 +5,11 @@
  * 10 s keepalive. Routing to the device comes from the route agent's table 150.
  */
 import {spawn, type ChildProcess} from 'node:child_process'
-import {createHash, generateKeyPairSync} from 'node:crypto'
+import {createHash, generateKeyPairSync, randomBytes} from 'node:crypto'
 import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import type {ConnectionStatus, EndpointSpec} from '../../../api/submariner.js'
 import {udpPort, type CableConnection, type CableDriver, type DriverContext} from './driver.js'
@@ -14,6 +17,7 @@ import {udpPort, type CableConnection, type CableDriver, type DriverContext} fro
 export const WIREGUARD_DEVICE = 'submariner'
 const KEEPALIVE_SECONDS = 10
 const HANDSHAKE_TIMEOUT_SECONDS = 130
+const KEY_FILE = '\0key-file'
 
 /** A Curve25519 key pair, as `wg genkey | wg pubkey` would give (standard base64). */
 export function wireguardKeys(): {privateKey: string; publicKey: string} {
@@ -107,8 +111,19 @@ export class WireguardDriver implements CableDriver {
     return {'interface-name': WIREGUARD_DEVICE, publicKey: this.#keys.publicKey}
   }
 
-  #wg(args: string[], input?: string): Promise<string> {
-    return this.#context.tools.run('wg', args, input === undefined ? {} : {input})
+  /**
+   * Runs `wg` with a key in a 0600 file it reads (KEY_FILE in args): wg wants a path, and a child's
+   * /dev/stdin is a socket under Node, which wg cannot open.
+   */
+  async #wg(args: string[], key?: string): Promise<string> {
+    if (key === undefined) return this.#context.tools.run('wg', args)
+    const file = join(tmpdir(), `wg-${randomBytes(8).toString('hex')}`)
+    await writeFile(file, key + '\n', {mode: 0o600})
+    try {
+      return await this.#context.tools.run('wg', args.map((arg) => (arg === KEY_FILE ? file : arg)))
+    } finally {
+      await rm(file, {force: true})
+    }
   }
 
   async init(local: EndpointSpec): Promise<void> {
@@ -124,7 +139,7 @@ export class WireguardDriver implements CableDriver {
       if (!(await net.link(WIREGUARD_DEVICE))) throw new Error('wireguard-go did not create the submariner device')
     }
 
-    await this.#wg(['set', WIREGUARD_DEVICE, 'private-key', '/dev/stdin', 'listen-port', String(udpPort(local))], this.#keys.privateKey)
+    await this.#wg(['set', WIREGUARD_DEVICE, 'private-key', KEY_FILE, 'listen-port', String(udpPort(local))], this.#keys.privateKey)
     await net.ip(['link', 'set', WIREGUARD_DEVICE, 'up'])
   }
 
@@ -141,7 +156,7 @@ export class WireguardDriver implements CableDriver {
         'peer',
         publicKey,
         'preshared-key',
-        '/dev/stdin',
+        KEY_FILE,
         'endpoint',
         `${useIP}:${udpPort(remote)}`,
         'persistent-keepalive',
