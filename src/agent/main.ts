@@ -21,10 +21,10 @@ const ROLES: Record<string, () => Promise<RoleModule>> = {
   pause: async () => (await import('./runtime/pause.js')).pauseRole,
   gateway: async () => (await import('./gateway/gateway.js')).gatewayRole,
   'route-agent': async () => (await import('./routeagent/route-agent.js')).routeAgentRole,
-  // DEVELOPMENT ONLY until the roles land:
+  'lighthouse-agent': async () => (await import('./lighthouse/lighthouse-agent.js')).lighthouseAgentRole,
+  'lighthouse-dns': async () => (await import('./dns/lighthouse-dns.js')).lighthouseDnsRole,
+  // DEVELOPMENT ONLY until the role lands:
   globalnet: async () => (await import('./runtime/pause.js')).pauseRole,
-  'lighthouse-agent': async () => (await import('./runtime/pause.js')).pauseRole,
-  'lighthouse-dns': async () => (await import('./runtime/pause.js')).pauseRole,
 }
 
 /** How long a role may take to stop after SIGTERM before the process exits anyway. */
