@@ -23,8 +23,7 @@ const ROLES: Record<string, () => Promise<RoleModule>> = {
   'route-agent': async () => (await import('./routeagent/route-agent.js')).routeAgentRole,
   'lighthouse-agent': async () => (await import('./lighthouse/lighthouse-agent.js')).lighthouseAgentRole,
   'lighthouse-dns': async () => (await import('./dns/lighthouse-dns.js')).lighthouseDnsRole,
-  // DEVELOPMENT ONLY until the role lands:
-  globalnet: async () => (await import('./runtime/pause.js')).pauseRole,
+  globalnet: async () => (await import('./globalnet/globalnet.js')).globalnetRole,
 }
 
 /** How long a role may take to stop after SIGTERM before the process exits anyway. */
@@ -95,6 +94,9 @@ async function main(argv: string[]): Promise<number> {
   if (metricsPort > 0) server = await serveHealth(metricsPort, health, registry)
 
   log.info('starting', {metricsPort: server?.port, version: VERSION})
+  // The role's promise is the process's lifetime: without this, a role that only awaits its
+  // signal (pause, with no metrics server) would leave an empty event loop and exit at once.
+  const keepAlive = setInterval(() => {}, 2 ** 30)
   try {
     const role = module.run(options.rest, {env: process.env, health, log, registry, signal: stop.signal})
     const code = await Promise.race([role, deadlineAfterStop(stop.signal)])
@@ -109,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
     log.error('failed', {error})
     return 1
   } finally {
+    clearInterval(keepAlive)
     await server?.close()
   }
 }

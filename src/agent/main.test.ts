@@ -1,0 +1,46 @@
+import {spawn} from 'node:child_process'
+import {join} from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+const MAIN = join(import.meta.dirname, 'main.ts')
+
+function startAgent(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+  let stderr = ''
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return {child, exited, stderr: () => stderr}
+}
+
+describe('agent entry point', () => {
+  it('keeps a role that only waits for its signal running, and stops it cleanly on SIGTERM', async () => {
+    const agent = startAgent(['pause', '--metrics-port', '0'])
+    await expect.poll(agent.stderr, {timeout: 10_000}).toContain('"msg":"starting"')
+    const early = await Promise.race([agent.exited, new Promise((resolve) => setTimeout(() => resolve('running'), 1000))])
+    expect(early).toBe('running')
+    agent.child.kill('SIGTERM')
+    expect(await agent.exited).toBe(0)
+    expect(agent.stderr()).toContain('"msg":"stopped"')
+  })
+
+  it('exits 2 with the list of roles for an unknown role, and for a bad --metrics-port', async () => {
+    const unknown = startAgent(['juggle'])
+    expect(await unknown.exited).toBe(2)
+    expect(unknown.stderr()).toMatch(/roles: nettest, operator/)
+    const badPort = startAgent(['pause', '--metrics-port', 'seventy'])
+    expect(await badPort.exited).toBe(2)
+    expect(badPort.stderr()).toContain('--metrics-port must be a port number')
+  })
+
+  it('runs globalnet only with a valid global CIDR, saying in its log that it translates nothing', async () => {
+    const missing = startAgent(['globalnet'], {SUBMARINER_GLOBALCIDR: ''})
+    expect(await missing.exited).toBe(2)
+    expect(missing.stderr()).toContain('SUBMARINER_GLOBALCIDR is empty')
+
+    const agent = startAgent(['globalnet'], {SUBMARINER_GLOBALCIDR: '242.0.0.0/16'})
+    await expect.poll(agent.stderr, {timeout: 10_000}).toContain('Globalnet address translation is not implemented in this release')
+    agent.child.kill('SIGTERM')
+    expect(await agent.exited).toBe(0)
+  })
+})
