@@ -120,7 +120,6 @@ class GatewayMetrics {
 
 class GatewayEngine {
   readonly #env: AgentEnvironment
-  readonly #settings: GatewaySettings
   readonly #client: KubeClient
   readonly #log: Logger
   readonly #driver: CableDriver
@@ -136,9 +135,8 @@ class GatewayEngine {
   /** Cables per remote cluster: the endpoint and NAT result they were built with. */
   readonly #cables = new Map<string, {endpoint: Endpoint; result: NatResult}>()
 
-  constructor(options: {env: AgentEnvironment; settings: GatewaySettings; client: KubeClient; log: Logger; driver: CableDriver; spec: EndpointSpec; metrics: GatewayMetrics; net: Net}) {
+  constructor(options: {env: AgentEnvironment; client: KubeClient; log: Logger; driver: CableDriver; spec: EndpointSpec; metrics: GatewayMetrics; net: Net}) {
     this.#env = options.env
-    this.#settings = options.settings
     this.#client = options.client
     this.#log = options.log
     this.#driver = options.driver
@@ -194,15 +192,27 @@ class GatewayEngine {
     log.info('active: the cable engine runs', {driver: this.#driver.name, endpoint: endpointName(this.#spec)})
   }
 
-  /** Leadership lost: stop building cables (the kernel state stays until the route agent or a cleanup removes it). */
+  /**
+   * Leadership lost: stop building cables and remove the ones built. Left in place, they would
+   * keep this node's traffic to remote clusters in a tunnel whose other end no longer answers.
+   */
   async deactivate(): Promise<void> {
+    this.#stopLeading()
+    await this.#removeCables()
+    await this.#labelPod('passive').catch(() => {})
+  }
+
+  #stopLeading(): void {
     this.#active = false
     this.#tunnels?.stop()
     this.#endpoints?.stop()
     this.#brokerSync?.stop()
     this.#health.stop()
+  }
+
+  async #removeCables(): Promise<void> {
     this.#cables.clear()
-    await this.#labelPod('passive').catch(() => {})
+    await this.#driver.cleanup().catch((error: unknown) => this.#log.warn('could not remove the cables', {error}))
   }
 
   get env(): AgentEnvironment {
@@ -358,12 +368,12 @@ class GatewayEngine {
     await this.#labelPod('passive')
   }
 
+  /** Stopping (the lease is already released): a node that no longer runs a gateway must not keep its cables. */
   async shutdown(): Promise<void> {
     this.#nat.stop()
-    this.#health.stop()
-    this.#tunnels?.stop()
-    this.#endpoints?.stop()
-    this.#brokerSync?.stop()
+    const wasActive = this.#active
+    this.#stopLeading()
+    if (wasActive) await this.#removeCables()
     await this.#client.delete(Resources.Gateway, validObjectName(this.#spec.hostname), this.#env.namespace).catch(() => false)
   }
 }
@@ -430,7 +440,7 @@ export const gatewayRole: RoleModule = {
       udpPort: settings.nattPort,
       usingLoadBalancer: settings.publicIpSpec?.startsWith('lb:') ?? false,
     })
-    const engine = new GatewayEngine({client, driver, env, log, metrics: new GatewayMetrics(context), net, settings, spec})
+    const engine = new GatewayEngine({client, driver, env, log, metrics: new GatewayMetrics(context), net, spec})
     await engine.startNatDiscovery()
     await engine.labelPassive()
     // A passive node must not keep tunnels from an earlier time it led, whatever driver built them.

@@ -105,6 +105,6 @@ export async function reconcileServiceDiscovery(key: string, deps: ServiceDiscov
         : condition('Ready', 'False', 'ComponentsNotReady', `Waiting for ${pending.join(', ')}`),
     ),
   }
-  if (statusChanged(cr.status, status)) await client.mergePatch(Resources.ServiceDiscovery, name, namespace, {status}, 'status')
+  if (statusChanged(cr.status, status)) await client.update({...cr, status}, 'status')
   return undefined
 }

@@ -60,7 +60,11 @@ export function ownedBy(owner: KubeObject) {
   ]
 }
 
-/** Whether merging `next` into the status would change anything (writing it anyway would wake every watcher). */
+/**
+ * Whether the status differs (writing it anyway would wake every watcher). The status is written
+ * whole, with an update of the status subresource: a merge patch would keep fields the new status
+ * omits, such as a DaemonSet's numberUnavailable once it is back to 0.
+ */
 export function statusChanged(current: unknown, next: unknown): boolean {
-  return canonical(current ?? {}) !== canonical({...(current as object), ...(next as object)})
+  return canonical(current ?? {}) !== canonical(next)
 }

@@ -165,6 +165,6 @@ export async function reconcileSubmariner(key: string, deps: SubmarinerDeps): Pr
     ...(cr.spec.clustersetIPCIDR ? {clustersetIPCIDR: cr.spec.clustersetIPCIDR} : {}),
     ...(cr.spec.globalCIDR ? {globalnetDaemonSetStatus: summary(GLOBALNET)} : {}),
   }
-  if (statusChanged(cr.status, status)) await client.mergePatch(Resources.Submariner, name, namespace, {status}, 'status')
+  if (statusChanged(cr.status, status)) await client.update({...cr, status}, 'status')
   return undefined
 }
