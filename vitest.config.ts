@@ -1,4 +1,12 @@
+import {BaseSequencer, type TestSpecification} from 'vitest/node'
 import {defineConfig} from 'vitest/config'
+
+/** The lab tiers build on each other (broker, then joins, then connectivity, ...): run them in path order. */
+class PathOrder extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    return [...files].sort((a, b) => a.moduleId.localeCompare(b.moduleId))
+  }
+}
 
 // Two tiers, chosen by path: `unit` needs nothing but Node; `lab` needs the lab (root, network
 // namespaces, the built Kubernetes binaries) and runs one file at a time against it.
@@ -7,6 +15,8 @@ export default defineConfig({
     // @oclif/test captures output itself.
     disableConsoleIntercept: true,
     env: {FORCE_COLOR: '0', NO_COLOR: '1'},
+    // The sequencer is one per run (a project's own is ignored): path order for every project.
+    sequence: {sequencer: PathOrder},
     projects: [
       {
         extends: true,

@@ -36,6 +36,7 @@ export const Resources = {
   RoleBinding: type('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings'),
   Secret: type('v1', 'Secret', 'secrets'),
   Service: type('v1', 'Service', 'services'),
+  StatefulSet: type('apps/v1', 'StatefulSet', 'statefulsets'),
   ServiceAccount: type('v1', 'ServiceAccount', 'serviceaccounts'),
   ServiceCIDR: type('networking.k8s.io/v1', 'ServiceCIDR', 'servicecidrs', false),
   OpenShiftNetwork: type('config.openshift.io/v1', 'Network', 'networks', false),

@@ -5,12 +5,13 @@
  * npm run lab -- exec -- CMD...                run CMD inside the lab network (KUBECONFIG, subctl, kubectl set up)
  * npm run lab -- exec --pod CLUSTER/NAMESPACE/POD -- CMD...   run CMD in that pod's network namespace
  * npm run lab -- restart CLUSTER/COMPONENT     restart one control-plane process (e.g. broker/kube-apiserver)
+ * npm run lab -- disconnect NODE | reconnect NODE   cut a node off the underlay, or plug it back
  */
 import {spawnSync} from 'node:child_process'
 import {parseArgs} from 'node:util'
 
 import {DEFAULT_CLUSTERS, HOST_NETNS, parseClusters, paths} from './config.js'
-import {execEnvironment, podNamespace, restart, status} from './operations.js'
+import {execEnvironment, podNamespace, restart, setNodeConnected, status} from './operations.js'
 import {down, readState, up} from './lab.js'
 
 const log = (line: string) => process.stderr.write(`lab: ${line}\n`)
@@ -52,9 +53,18 @@ async function main(argv: string[]): Promise<number> {
       return 0
     }
 
+    case 'disconnect':
+    case 'reconnect': {
+      const [node] = rest
+      if (!node) throw new Error(`${verb} needs a node name, e.g. c1-worker`)
+      setNodeConnected(node, verb === 'reconnect')
+      log(`${node} ${verb === 'reconnect' ? 'reconnected to' : 'cut off'} the underlay`)
+      return 0
+    }
+
     default:
       process.stderr.write(
-        'usage: npm run lab -- up [--clusters broker,c1,c2] | down | status | exec [--pod CLUSTER/NS/POD] -- CMD... | restart CLUSTER/COMPONENT\n' +
+        'usage: npm run lab -- up [--clusters broker,c1,c2] | down | status | exec [--pod CLUSTER/NS/POD] -- CMD... | restart CLUSTER/COMPONENT | disconnect NODE | reconnect NODE\n' +
           `state: ${paths.state}\n`,
       )
       return 2

@@ -1,30 +1,135 @@
 /**
- * npm run demo: brings the lab up and tours it. Later issues extend this into the full subctl flow.
+ * npm run demo: the whole subctl flow on the lab, every command shown as a user would type it.
+ *
+ *   lab up (or, on a lab that is up, uninstall what a previous run left) -> deploy-broker on
+ *   `broker` -> join c1 and c2 -> show all / show topology -> an echo Service in c2, exported ->
+ *   c1 resolves echo.demo.svc.clusterset.local through its cluster DNS and a pod of c1 calls it
+ *   by that name, through the tunnel.
+ *
+ * The lab stays up afterwards for exploring (npm run lab -- exec -- ...; npm run lab -- down).
  */
 import {spawnSync} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
-import {DEFAULT_CLUSTERS, HOST_NETNS, parseClusters} from './config.js'
-import {up} from './lab.js'
+import {DEFAULT_CLUSTERS, HOST_NETNS, parseClusters, dnsServiceIP} from './config.js'
+import {readState, up} from './lab.js'
 import {execEnvironment} from './operations.js'
+
+const IMAGE = 'quay.io/submariner/nettest:devel'
+const NAMESPACE = 'demo'
+const workdir = mkdtempSync(join(tmpdir(), 'subctl-demo-'))
 
 const say = (line: string) => process.stdout.write(`\n\u001B[1m# ${line}\u001B[0m\n`)
 
-function inLab(command: string[]): void {
-  process.stdout.write(`$ ${command.join(' ')}\n`)
-  const result = spawnSync('ip', ['netns', 'exec', HOST_NETNS, ...command], {env: execEnvironment(), stdio: 'inherit'})
-  if (result.status !== 0) throw new Error(`${command.join(' ')} failed`)
+/** Runs a command inside the lab network, in the demo's working directory, showing it first. */
+function inLab(command: string[], options: {input?: string; allowFailure?: boolean; quiet?: boolean} = {}): number {
+  if (!options.quiet) process.stdout.write(`$ ${command.join(' ')}\n`)
+  const result = spawnSync('ip', ['netns', 'exec', HOST_NETNS, ...command], {
+    cwd: workdir,
+    env: {...execEnvironment(), CI: 'true'},
+    input: options.input,
+    stdio: [options.input === undefined ? 'inherit' : 'pipe', options.quiet ? 'ignore' : 'inherit', options.quiet ? 'ignore' : 'inherit'],
+  })
+  if (result.status !== 0 && !options.allowFailure) throw new Error(`${command.join(' ')} failed`)
+  return result.status ?? 1
 }
 
+const ECHO = `apiVersion: v1
+kind: Namespace
+metadata: {name: ${NAMESPACE}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: echo, namespace: ${NAMESPACE}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: echo}}
+  template:
+    metadata: {labels: {app: echo}}
+    spec:
+      containers:
+        - name: echo
+          image: ${IMAGE}
+          args: [nettest, serve, --http-port, "8000"]
+          readinessProbe: {tcpSocket: {port: 8000}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: ${NAMESPACE}}
+spec:
+  selector: {app: echo}
+  ports: [{name: http, port: 80, targetPort: 8000}]
+`
+
+const CLIENT = `apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: ${NAMESPACE}}
+spec:
+  restartPolicy: Never
+  containers:
+    - name: client
+      image: ${IMAGE}
+      args: [nettest, connect, --target, "echo.${NAMESPACE}.svc.clusterset.local:80", --protocol, http, --count, "3"]
+`
+
 async function main(): Promise<void> {
-  say('Bringing the lab up: real control planes, nodes as network namespaces')
-  await up(DEFAULT_CLUSTERS, (line) => process.stdout.write(`lab: ${line}\n`))
-  for (const cluster of parseClusters(DEFAULT_CLUSTERS)) {
-    say(`Cluster ${cluster.name}: pods ${cluster.podCIDR}, services ${cluster.serviceCIDR}`)
-    inLab(['kubectl', '--context', cluster.name, 'get', 'nodes', '-o', 'wide'])
-    inLab(['kubectl', '--context', cluster.name, 'get', 'pods', '-A', '-o', 'wide'])
+  const clusters = parseClusters(DEFAULT_CLUSTERS)
+  if (readState()?.up) {
+    say('The lab is up: removing what an earlier run left, so the story starts from nothing')
+    for (const context of ['c1', 'c2', 'broker']) inLab(['subctl', 'uninstall', '--context', context, '--yes', '--force'], {quiet: true})
+    for (const context of ['c1', 'c2']) inLab(['kubectl', '--context', context, 'delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=false'], {quiet: true})
+  } else {
+    say('Bringing the lab up: three real control planes (broker, c1, c2), nodes as network namespaces')
+    await up(DEFAULT_CLUSTERS, (line) => process.stdout.write(`lab: ${line}\n`))
   }
 
-  say('Done. Explore with: npm run lab -- exec -- kubectl --context c1 get pods -A; tear down with: npm run lab -- down')
+  inLab(['kubectl', '--context', 'c1', 'get', 'nodes', '-o', 'wide'])
+
+  say('Deploy the broker on the broker cluster; it writes broker-info.subm here')
+  inLab(['subctl', 'deploy-broker', '--context', 'broker'])
+
+  say('Join c1 and c2 to the broker (each with its worker as the gateway, over the vxlan cable)')
+  for (const cluster of ['c1', 'c2']) {
+    inLab(['subctl', 'join', 'broker-info.subm', '--context', cluster, '--clusterid', cluster, '--gateway-nodes', `${cluster}-worker`, '--cable-driver', 'vxlan', '--air-gapped'])
+  }
+
+  say('What is connected: every cluster, gateway and tunnel')
+  let connected = false
+  for (let attempt = 0; attempt < 60 && !connected; attempt++) {
+    connected = inLab(['sh', '-c', 'subctl show connections --contexts c1,c2 -o json | grep -q \'"status": "connected"\''], {allowFailure: true, quiet: true}) === 0
+    if (!connected) await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+
+  inLab(['subctl', 'show', 'all', '--contexts', 'c1,c2'])
+  inLab(['subctl', 'show', 'topology', '--contexts', 'c1,c2'])
+
+  say('An echo Service in c2, exported to the clusterset (its namespace exists in c1 too: namespace sameness)')
+  inLab(['kubectl', '--context', 'c2', 'apply', '-f', '-'], {input: ECHO})
+  inLab(['kubectl', '--context', 'c1', 'create', 'namespace', NAMESPACE])
+  inLab(['kubectl', '--context', 'c2', '-n', NAMESPACE, 'rollout', 'status', 'deployment/echo', '--timeout=120s'])
+  inLab(['subctl', 'export', 'service', 'echo', '--namespace', NAMESPACE, '--context', 'c2'])
+
+  say('c1 resolves echo.demo.svc.clusterset.local through its own cluster DNS (CoreDNS -> Lighthouse)')
+  const c1 = clusters.find((cluster) => cluster.name === 'c1')
+  const dns = c1 ? dnsServiceIP(c1) : ''
+  const dig = ['ip', 'netns', 'exec', 'lab-c1-worker', 'dig', '+short', `@${dns}`, `echo.${NAMESPACE}.svc.clusterset.local`]
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const answer = spawnSync(dig[0] as string, dig.slice(1), {encoding: 'utf8'}).stdout.trim()
+    if (answer) break
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+
+  process.stdout.write(`$ ${dig.slice(4).join(' ')}   (from node c1-worker)\n`)
+  spawnSync(dig[0] as string, dig.slice(1), {stdio: 'inherit'})
+
+  say('A pod in c1 calls the Service by that name: the answer comes from a pod in c2, through the tunnel')
+  inLab(['kubectl', '--context', 'c1', 'apply', '-f', '-'], {input: CLIENT})
+  inLab(['kubectl', '--context', 'c1', '-n', NAMESPACE, 'wait', 'pod/client', '--for=jsonpath={.status.phase}=Succeeded', '--timeout=120s'])
+  inLab(['kubectl', '--context', 'c1', '-n', NAMESPACE, 'logs', 'client'])
+
+  say(`Done. broker-info.subm is in ${workdir}. Explore with npm run lab -- exec -- subctl show all; tear down with npm run lab -- down`)
 }
 
 main().catch((error: unknown) => {

@@ -3,10 +3,10 @@ import {join} from 'node:path'
 
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
-import {HOST_NETNS, parseClusters, paths, type ClusterConfig} from './config.js'
+import {BRIDGE_NETNS, HOST_NETNS, NETNS_PREFIX, parseClusters, paths, type ClusterConfig} from './config.js'
 import {adminClient, alive, labNamespaces, poll, readState, writeState} from './lab.js'
 import {podNetworkNames} from './node/network.js'
-import {startDaemon} from './sh.js'
+import {sh, startDaemon} from './sh.js'
 
 /** The environment of `lab exec`: the lab kubeconfig, and this checkout's subctl and kubectl first on PATH. */
 export function execEnvironment(): NodeJS.ProcessEnv {
@@ -62,6 +62,8 @@ export async function status(): Promise<string> {
   return lines.join('\n') + '\n'
 }
 
+const RESTART_GRACE_MS = 10_000
+
 /** Restarts one process, e.g. broker/kube-apiserver, and waits for an API server to be ready again. */
 export async function restart(target: string, log: (line: string) => void): Promise<void> {
   const state = readState()
@@ -70,8 +72,16 @@ export async function restart(target: string, log: (line: string) => void): Prom
   const name = `${clusterName}-${component}`
   const entry = state.processes.find((candidate) => candidate.name === name || candidate.name === target)
   if (!entry) throw new Error(`no lab process named ${target}; known: ${state.processes.map((candidate) => candidate.name).join(', ')}`)
+  // As a kubelet stops a container: SIGTERM, then SIGKILL after a grace period. kube-apiserver
+  // waits up to a minute for open watches before it exits on SIGTERM alone.
   if (alive(entry.pid)) process.kill(entry.pid, 'SIGTERM')
-  await poll(`${entry.name} to stop`, 30_000, async () => (alive(entry.pid) ? undefined : true))
+  try {
+    await poll(`${entry.name} to stop`, RESTART_GRACE_MS, async () => (alive(entry.pid) ? undefined : true))
+  } catch {
+    if (alive(entry.pid)) process.kill(entry.pid, 'SIGKILL')
+    await poll(`${entry.name} to be killed`, 10_000, async () => (alive(entry.pid) ? undefined : true))
+  }
+
   entry.pid = startDaemon(entry.command, join(paths.logs, `${entry.name}.log`))
   writeState(state)
   log(`restarted ${entry.name} (pid ${entry.pid})`)
@@ -84,4 +94,22 @@ export async function restart(target: string, log: (line: string) => void): Prom
       client.close()
     }
   }
+}
+
+/**
+ * Cuts a node off the underlay (or reconnects it) by taking its port on the lab bridge down. The
+ * node keeps its addresses and routes (they only lose their carrier), as a pulled cable would.
+ */
+export function setNodeConnected(node: string, connected: boolean): void {
+  const netns = `${NETNS_PREFIX}${node}`
+  if (!labNamespaces().includes(netns)) throw new Error(`no lab node named ${node}`)
+  const peer = /eth0@if(\d+)/.exec(sh(['ip', '-n', netns, '-o', 'link', 'show', 'eth0']))?.[1]
+  const port = sh(['ip', '-n', BRIDGE_NETNS, '-o', 'link', 'show'])
+    .split('\n')
+    .find((line) => line.startsWith(`${peer}: `))
+    ?.split(':')[1]
+    ?.trim()
+    .split('@')[0]
+  if (!port) throw new Error(`cannot find the bridge port of ${node}`)
+  sh(['ip', '-n', BRIDGE_NETNS, 'link', 'set', port, connected ? 'up' : 'down'])
 }

@@ -184,10 +184,21 @@ function contextFor(key: string): PodContext {
   }
 }
 
+/** What matters of a status, to notice when someone else (the node controller) changed it. */
+function signature(status: Pod['status']): string {
+  return JSON.stringify({
+    conditions: (status?.conditions ?? []).map((condition) => `${condition.type}=${condition.status}`).sort(),
+    containers: (status?.containerStatuses ?? []).map((container) => `${container.name}:${container.ready}:${container.restartCount}:${Object.keys(container.state ?? {}).join()}`),
+    ip: status?.podIP,
+    phase: status?.phase,
+  })
+}
+
 async function pushStatus(key: string, runner: PodRunner): Promise<void> {
   const status = runner.status()
   const rendered = JSON.stringify(status)
-  if (reportedStatus.get(key) === rendered) return
+  // Skip the write when nothing changed since we wrote it, and nobody changed it since either.
+  if (reportedStatus.get(key) === rendered && signature(runner.pod.status) === signature(status)) return
   const {name, namespace} = splitKey(key)
   try {
     await client.mergePatch(Resources.Pod, name, namespace, {status}, 'status')
