@@ -1,0 +1,171 @@
+/**
+ * Issue 6 on the lab: a Service exported in one cluster is found by name in the others, through
+ * each cluster's own DNS (CoreDNS forwarding clusterset.local to Lighthouse) and kube-proxy.
+ */
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import type {KubeObject} from '../../src/k8s/objects.js'
+import {Resources} from '../../src/k8s/resources.js'
+import {eventually, lab} from '../helpers/lab.js'
+import {deployEcho, dig, ensureClusterset, probeEventually, subctl, subctlOk, waitConnected, withClient} from './clusterset.js'
+
+const NAMESPACE = 'e2e-discovery'
+const NAME = `echo.${NAMESPACE}.svc.clusterset.local`
+
+async function serviceIP(cluster: string, name = 'echo'): Promise<string> {
+  return withClient(cluster, async (client) => (await client.get<KubeObject & {spec: {clusterIP: string}}>(Resources.Service, name, NAMESPACE)).spec.clusterIP)
+}
+
+/** Until `dig` from c1 gives this status and these answers (in any order). */
+async function expectResolution(name: string, status: string, answers: string[], type = 'A', withinMs = 30_000): Promise<void> {
+  await eventually(`${name} ${type} to be ${status} [${answers.join(', ')}]`, async () => {
+    const result = await dig('c1', 'c1-worker', name, type)
+    return result.status === status && JSON.stringify([...result.answers].sort()) === JSON.stringify([...answers].sort()) ? result : undefined
+  }, withinMs, 250)
+}
+
+beforeAll(async () => {
+  await ensureClusterset('vxlan')
+  await withClient('c2', (client) => deployEcho(client, NAMESPACE))
+  // MCS "namespace sameness": a service is imported only where its namespace exists.
+  await withClient('c1', async (client) => {
+    if (!(await client.tryGet(Resources.Namespace, NAMESPACE))) await client.create({apiVersion: 'v1', kind: 'Namespace', metadata: {name: NAMESPACE}})
+  })
+}, 900_000)
+
+afterAll(async () => {
+  for (const cluster of ['c1', 'c2']) await withClient(cluster, (client) => client.delete(Resources.Namespace, NAMESPACE))
+})
+
+describe('service discovery across clusters', () => {
+  it('resolves an exported Service of c2 from a pod in c1 through the cluster DNS, and answers HTTP by that name', async () => {
+    const exported = await subctlOk(['export', 'service', 'echo', '-n', NAMESPACE, '--context', 'c2', '-o', 'json'])
+    expect(JSON.parse(exported.stdout)).toMatchObject({apiVersion: 'subctl/v1', kind: 'ServiceExportResult', name: 'echo', namespace: NAMESPACE, outcome: 'created'})
+    expect((await subctlOk(['export', 'service', 'echo', '-n', NAMESPACE, '--context', 'c2'])).stderr).toMatch(/Service already exported/)
+    await expectResolution(NAME, 'NOERROR', [await serviceIP('c2')])
+    await withClient('c2', async (client) => {
+      const serviceExport = await client.get<KubeObject & {status?: {conditions?: Array<{type: string; status: string}>}}>(Resources.ServiceExport, 'echo', NAMESPACE)
+      expect(serviceExport.status?.conditions?.filter((condition) => condition.status === 'True').map((condition) => condition.type).sort()).toEqual(['Ready', 'Valid'])
+    })
+
+    // From a pod (its own resolver is the cluster DNS), by name, over HTTP through the tunnel: a c2 pod answers.
+    const c2Pods = await withClient('c2', async (client) => (await client.list<KubeObject>(Resources.Pod, {labelSelector: 'app=echo', namespace: NAMESPACE})).items.map((pod) => pod.metadata.name))
+    await withClient('c1', async (client) => {
+      const {message, result} = await probeEventually(client, NAMESPACE, `${NAME}:80`, {node: 'c1-control-plane', protocol: 'http'})
+      expect(result?.passed, message).toBe(true)
+      expect(c2Pods).toContain((JSON.parse(result?.answers[0] ?? '{}') as {pod?: string}).pod)
+    })
+  })
+
+  it('answers cluster-qualified names, SRV records, NXDOMAIN with an SOA for unknown names, and refuses other zones', async () => {
+    const c2IP = await serviceIP('c2')
+    expect(await dig('c1', 'c1-worker', `c2.${NAME}`)).toEqual({answers: [c2IP], status: 'NOERROR'})
+    const srv = await dig('c1', 'c1-worker', `_http._tcp.${NAME}`, 'SRV')
+    expect(srv.answers).toEqual([`0 50 80 ${NAME}.`])
+    expect((await dig('c1', 'c1-worker', `nothing.${NAMESPACE}.svc.clusterset.local`)).status).toBe('NXDOMAIN')
+    expect((await dig('c1', 'c1-worker', `c9.${NAME}`)).status).toBe('NXDOMAIN')
+    expect(await dig('c1', 'c1-worker', NAME, 'AAAA')).toEqual({answers: [], status: 'NOERROR'})
+  })
+
+  it('prefers the local cluster’s Service when both clusters export it', async () => {
+    await withClient('c1', (client) => deployEcho(client, NAMESPACE))
+    await subctlOk(['export', 'service', 'echo', '-n', NAMESPACE, '--context', 'c1'])
+    const c1IP = await serviceIP('c1')
+    await eventually('c1 to resolve its own export first, ten times in a row', async () => {
+      for (let query = 0; query < 10; query++) {
+        const result = await dig('c1', 'c1-worker', NAME)
+        if (result.answers.join() !== c1IP) return undefined
+      }
+
+      return true
+    }, 30_000, 500)
+    await subctlOk(['unexport', 'service', 'echo', '-n', NAMESPACE, '--context', 'c1'])
+    await expectResolution(NAME, 'NOERROR', [await serviceIP('c2')])
+  })
+
+  it('resolves a headless Service per pod and per hostname', async () => {
+    await withClient('c2', async (client) => {
+      await client.apply({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {name: 'web', namespace: NAMESPACE},
+        spec: {clusterIP: 'None', ports: [{name: 'tcp', port: 8080}], selector: {app: 'web'}},
+      })
+      await client.apply({
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: {name: 'web', namespace: NAMESPACE},
+        spec: {
+          replicas: 2,
+          selector: {matchLabels: {app: 'web'}},
+          serviceName: 'web',
+          template: {
+            metadata: {labels: {app: 'web'}},
+            spec: {
+              containers: [{args: ['nettest', 'serve', '--tcp-port', '8080'], image: 'quay.io/submariner/nettest:devel', name: 'web', readinessProbe: {periodSeconds: 1, tcpSocket: {port: 8080}}}],
+              tolerations: [{effect: 'NoSchedule', key: 'node-role.kubernetes.io/control-plane'}],
+            },
+          },
+        },
+      })
+      await eventually('web-0 and web-1 to be ready', async () => {
+        const set = await client.get<KubeObject & {status?: {readyReplicas?: number}}>(Resources.StatefulSet, 'web', NAMESPACE)
+        return (set.status?.readyReplicas ?? 0) === 2
+      })
+    })
+    await subctlOk(['export', 'service', 'web', '-n', NAMESPACE, '--context', 'c2'])
+    const podIPs = await withClient('c2', async (client) =>
+      Object.fromEntries(
+        (await client.list<KubeObject & {status?: {podIP?: string}}>(Resources.Pod, {labelSelector: 'app=web', namespace: NAMESPACE})).items.map((pod) => [pod.metadata.name, pod.status?.podIP as string]),
+      ),
+    )
+    const web = `web.${NAMESPACE}.svc.clusterset.local`
+    await expectResolution(web, 'NOERROR', Object.values(podIPs))
+    await expectResolution(`c2.${web}`, 'NOERROR', Object.values(podIPs))
+    await expectResolution(`web-0.c2.${web}`, 'NOERROR', [podIPs['web-0'] as string])
+    await expectResolution(`web-1.c2.${web}`, 'NOERROR', [podIPs['web-1'] as string])
+    const srv = await dig('c1', 'c1-worker', web, 'SRV')
+    expect(srv.answers.sort()).toEqual([`0 50 8080 web-0.c2.${web}.`, `0 50 8080 web-1.c2.${web}.`])
+  })
+
+  it('drops a name within seconds of unexport', async () => {
+    await subctlOk(['unexport', 'service', 'web', '-n', NAMESPACE, '--context', 'c2'])
+    await expectResolution(`web.${NAMESPACE}.svc.clusterset.local`, 'NXDOMAIN', [], 'A', 10_000)
+    const again = await subctl(['unexport', 'service', 'web', '-n', NAMESPACE, '--context', 'c2'])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(/Error: Service e2e-discovery\/web was not previously exported/)
+  })
+
+  it('leaves a cluster out of the answers while its gateway connection is down', async () => {
+    // Point c1's health check at an address nobody answers: the connection goes to error, as upstream's e2e does.
+    const endpointName = await withClient('c2', async (client) => {
+      const endpoints = await client.list<KubeObject & {spec: {cluster_id: string; healthCheckIP?: string}}>(Resources.Endpoint, {namespace: 'submariner-operator'})
+      const own = endpoints.items.find((endpoint) => endpoint.spec.cluster_id === 'c2' && !endpoint.metadata.labels?.['submariner-io/clusterID'])
+      await client.mergePatch(Resources.Endpoint, own?.metadata.name as string, 'submariner-operator', {spec: {healthCheckIP: '10.9.255.254'}})
+      return own?.metadata.name as string
+    })
+    try {
+      await expectResolution(NAME, 'NOERROR', [], 'A', 60_000)
+    } finally {
+      // The gateway republishes its Endpoint when it starts again.
+      await withClient('c2', (client) => client.delete(Resources.Endpoint, endpointName, 'submariner-operator'))
+      await withClient('c2', async (client) => {
+        for (const pod of (await client.list<KubeObject>(Resources.Pod, {labelSelector: 'app=submariner-gateway', namespace: 'submariner-operator'})).items) {
+          await client.delete(Resources.Pod, pod.metadata.name as string, 'submariner-operator')
+        }
+      })
+    }
+
+    await waitConnected()
+    await expectResolution(NAME, 'NOERROR', [await serviceIP('c2')], 'A', 60_000)
+  })
+
+  it('keeps exports and propagates new ones after the broker’s API server restarts', async () => {
+    const restarted = await lab(['restart', 'broker/kube-apiserver'])
+    expect(restarted.code, restarted.stderr).toBe(0)
+    await expectResolution(NAME, 'NOERROR', [await serviceIP('c2')])
+    await withClient('c2', (client) => deployEcho(client, NAMESPACE, 'late', {replicas: 1}))
+    await subctlOk(['export', 'service', 'late', '-n', NAMESPACE, '--context', 'c2'])
+    await expectResolution(`late.${NAMESPACE}.svc.clusterset.local`, 'NOERROR', [await serviceIP('c2', 'late')], 'A', 60_000)
+  })
+})

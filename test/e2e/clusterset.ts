@@ -1,0 +1,254 @@
+/**
+ * Helpers for the end-to-end tests: subctl run inside the lab network (as a user of the lab would),
+ * the clusterset brought into a known shape, workloads, and probes from pods.
+ */
+import {execFileSync, spawn} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {Gateway} from '../../src/api/submariner.js'
+import type {KubeClient} from '../../src/k8s/client.js'
+import type {KubeObject} from '../../src/k8s/objects.js'
+import {Resources} from '../../src/k8s/resources.js'
+import {parseConnectResult, type ConnectResult} from '../../src/lib/nettest-result.js'
+import {HOST_NETNS, paths} from '../lab/config.js'
+import {execEnvironment} from '../lab/operations.js'
+import {ROOT, type RunResult} from '../helpers/cli.js'
+import {AGENT_IMAGE, clusterClient, eventually, runPodToCompletion, type PodLike} from '../helpers/lab.js'
+
+/** A directory shared by the e2e files: broker-info.subm lives here, as in a user's working directory. */
+export const WORKDIR = join(ROOT, '.test-results', 'e2e')
+mkdirSync(WORKDIR, {recursive: true})
+export const BROKER_INFO = join(WORKDIR, 'broker-info.subm')
+
+/** Runs subctl inside the lab network, without a terminal. */
+export function subctl(args: string[], options: {cwd?: string; timeoutMs?: number} = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', HOST_NETNS, process.execPath, join(ROOT, 'bin', 'run.js'), ...args], {
+      cwd: options.cwd ?? WORKDIR,
+      env: {...execEnvironment(), CI: 'true'},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000)
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, stderr, stdout})
+    })
+    child.stdin.end()
+  })
+}
+
+export async function subctlOk(args: string[], options: {cwd?: string; timeoutMs?: number} = {}): Promise<RunResult> {
+  const result = await subctl(args, options)
+  if (result.code !== 0) throw new Error(`subctl ${args.join(' ')} exited ${result.code}:\n${result.stderr}\n${result.stdout}`)
+  return result
+}
+
+export const scratchDir = () => mkdtempSync(join(tmpdir(), 'subctl-e2e-'))
+
+export async function withClient<T>(context: string, work: (client: KubeClient) => Promise<T>): Promise<T> {
+  const client = await clusterClient(context)
+  try {
+    return await work(client)
+  } finally {
+    client.close()
+  }
+}
+
+/** The broker is deployed and both clusters joined with this cable driver (idempotent: join converges). */
+export async function ensureClusterset(driver: 'vxlan' | 'wireguard' = 'vxlan'): Promise<void> {
+  const deployed = await withClient('broker', (client) => client.tryGet(Resources.Broker, 'submariner-broker', 'submariner-k8s-broker'))
+  if (!deployed) await subctlOk(['deploy-broker', '--context', 'broker'])
+  for (const cluster of ['c1', 'c2']) {
+    await subctlOk(['join', BROKER_INFO, '--context', cluster, '--clusterid', cluster, '--gateway-nodes', `${cluster}-worker`, '--cable-driver', driver, '--air-gapped'])
+  }
+
+  await waitConnected(driver)
+}
+
+/** Until each cluster's active gateway reports its connection to the other connected, with this driver. */
+export async function waitConnected(driver?: string, timeoutMs = 120_000): Promise<void> {
+  for (const [cluster, other] of [
+    ['c1', 'c2'],
+    ['c2', 'c1'],
+  ] as const) {
+    await eventually(
+      `${cluster} to be connected to ${other}${driver ? ` over ${driver}` : ''}`,
+      () =>
+        withClient(cluster, async (client) => {
+          const gateways = await client.list<KubeObject & {status?: {haStatus: string; connections?: Array<{status: string; endpoint: {cluster_id: string; backend: string}}>}}>(Resources.Gateway, {
+            namespace: 'submariner-operator',
+          })
+          return gateways.items.some(
+            (gateway) =>
+              gateway.status?.haStatus === 'active' &&
+              gateway.status.connections?.some((connection) => connection.endpoint.cluster_id === other && connection.status === 'connected' && (!driver || connection.endpoint.backend === driver)),
+          )
+        }),
+      timeoutMs,
+      1000,
+    )
+  }
+}
+
+/** A Deployment of nettest servers (TCP 8080, HTTP 8000) spread over the nodes, behind a Service. */
+export async function deployEcho(client: KubeClient, namespace: string, name = 'echo', options: {replicas?: number; headless?: boolean} = {}): Promise<void> {
+  const labels = {app: name}
+  if (!(await client.tryGet(Resources.Namespace, namespace))) await client.create({apiVersion: 'v1', kind: 'Namespace', metadata: {name: namespace}})
+  await client.apply({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {name, namespace},
+    spec: {
+      replicas: options.replicas ?? 2,
+      selector: {matchLabels: labels},
+      template: {
+        metadata: {labels},
+        spec: {
+          affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{podAffinityTerm: {labelSelector: {matchLabels: labels}, topologyKey: 'kubernetes.io/hostname'}, weight: 100}]}},
+          containers: [
+            {
+              args: ['nettest', 'serve', '--tcp-port', '8080', '--http-port', '8000'],
+              image: AGENT_IMAGE,
+              name,
+              readinessProbe: {periodSeconds: 1, tcpSocket: {port: 8080}},
+            },
+          ],
+          tolerations: [{effect: 'NoSchedule', key: 'node-role.kubernetes.io/control-plane'}],
+        },
+      },
+    },
+  })
+  await client.apply({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {name, namespace},
+    spec: {
+      ...(options.headless ? {clusterIP: 'None'} : {}),
+      ports: [
+        {name: 'tcp', port: 8080, targetPort: 8080},
+        {name: 'http', port: 80, targetPort: 8000},
+      ],
+      selector: labels,
+    },
+  })
+  await eventually(`deployment ${namespace}/${name} to be ready`, async () => {
+    const deployment = await client.get<KubeObject & {status?: {readyReplicas?: number}}>(Resources.Deployment, name, namespace)
+    return (deployment.status?.readyReplicas ?? 0) >= (options.replicas ?? 2)
+  })
+}
+
+let podCounter = 0
+
+/** Runs `nettest connect` in a pod (on a node, or anywhere) and returns its parsed result. */
+export async function probe(
+  client: KubeClient,
+  namespace: string,
+  target: string,
+  options: {node?: string; protocol?: 'tcp' | 'udp' | 'http'; count?: number; timeoutMs?: number} = {},
+): Promise<{pod: PodLike; result: ConnectResult | undefined; message: string}> {
+  const name = `probe-${Date.now().toString(36)}-${podCounter++}`
+  const pod = await runPodToCompletion(
+    client,
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {labels: {app: 'e2e-probe'}, name, namespace},
+      spec: {
+        containers: [
+          {
+            args: ['nettest', 'connect', '--target', target, '--protocol', options.protocol ?? 'tcp', '--count', String(options.count ?? 3), '--interval-ms', '100', '--timeout-ms', '2000'],
+            image: AGENT_IMAGE,
+            name: 'probe',
+          },
+        ],
+        ...(options.node ? {nodeName: options.node} : {}),
+        restartPolicy: 'Never',
+        tolerations: [{operator: 'Exists'}],
+      },
+    },
+    options.timeoutMs ?? 120_000,
+  )
+  const logs = String(await client.request('GET', `/api/v1/namespaces/${namespace}/pods/${name}/log`).catch(() => ''))
+  await client.delete(Resources.Pod, name, namespace)
+  return {message: pod.status?.containerStatuses?.[0]?.state.terminated?.message ?? '', pod, result: parseConnectResult(logs)}
+}
+
+/** Probes until one succeeds (networks converge) or time runs out; returns the last attempt. */
+export async function probeEventually(client: KubeClient, namespace: string, target: string, options: Parameters<typeof probe>[3] & {withinMs?: number} = {}) {
+  const deadline = Date.now() + (options.withinMs ?? 60_000)
+  for (;;) {
+    const attempt = await probe(client, namespace, target, options)
+    if (attempt.result?.passed || Date.now() > deadline) return attempt
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+}
+
+/** Resolves a name with dig from a node's network namespace, through the cluster DNS. */
+export async function dig(cluster: string, node: string, name: string, type = 'A'): Promise<{status: string; answers: string[]}> {
+  const dnsIp = await withClient(cluster, async (client) => (await client.get<KubeObject & {spec: {clusterIP: string}}>(Resources.Service, 'kube-dns', 'kube-system')).spec.clusterIP)
+  const output = await new Promise<string>((resolve) => {
+    const child = spawn('ip', ['netns', 'exec', `lab-${node}`, 'dig', '+time=2', '+tries=2', `@${dnsIp}`, name, type])
+    let text = ''
+    child.stdout.on('data', (chunk) => (text += chunk))
+    child.on('close', () => resolve(text))
+  })
+  const status = /status: (\w+)/.exec(output)?.[1] ?? 'TIMEOUT'
+  const answerSection = output.split(';; ANSWER SECTION:')[1]?.split('\n\n')[0] ?? ''
+  const answers = answerSection
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[3] === type)
+    .map((fields) => fields.slice(4).join(' '))
+  return {answers, status}
+}
+
+/** The process of the active gateway's agent on a node, found in that node's network namespace. */
+export function gatewayAgentPid(node: string): number | undefined {
+  const nodeNs = execFileSync('ip', ['netns', 'exec', `lab-${node}`, 'readlink', '/proc/self/ns/net'], {encoding: 'utf8'}).trim()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
+      if (cmdline.includes('gateway') && cmdline.some((part) => part.endsWith('agent.js')) && readlinkSync(`/proc/${entry}/ns/net`) === nodeNs) return Number(entry)
+    } catch {
+      // gone
+    }
+  }
+
+  return undefined
+}
+
+export async function activeGateway(cluster: string): Promise<string | undefined> {
+  return withClient(cluster, async (client) => {
+    const gateways = await client.list<Gateway>(Resources.Gateway, {namespace: 'submariner-operator'})
+    return gateways.items.find((gateway) => gateway.status?.haStatus === 'active')?.status?.localEndpoint.hostname
+  })
+}
+
+/** Makes the control-plane node a second gateway of the cluster and waits until it is passive beside the active one. */
+export async function addSecondGateway(cluster: string): Promise<void> {
+  await withClient(cluster, (client) => client.mergePatch(Resources.Node, `${cluster}-control-plane`, undefined, {metadata: {labels: {'submariner.io/gateway': 'true'}}}))
+  await eventually(
+    `two gateways in ${cluster}, one passive`,
+    () =>
+      withClient(cluster, async (client) => {
+        const gateways = (await client.list<Gateway>(Resources.Gateway, {namespace: 'submariner-operator'})).items
+        return gateways.length === 2 && gateways.filter((gateway) => gateway.status?.haStatus === 'passive').length === 1
+      }),
+    120_000,
+    1000,
+  )
+}
+
+export async function removeSecondGateway(cluster: string): Promise<void> {
+  await withClient(cluster, (client) => client.mergePatch(Resources.Node, `${cluster}-control-plane`, undefined, {metadata: {labels: {'submariner.io/gateway': null}}}))
+}
+
+export {paths}
