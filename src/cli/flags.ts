@@ -18,6 +18,7 @@ export const kubeFlags = {
   cluster: Flags.string({description: 'The name of the kubeconfig cluster to use', helpGroup: CONNECTION}),
   context: Flags.string({description: 'The name of the kubeconfig context to use', helpGroup: CONNECTION}),
   'insecure-skip-tls-verify': Flags.boolean({
+    default: false,
     description: "If true, the server's certificate will not be checked for validity",
     helpGroup: CONNECTION,
   }),
@@ -113,6 +114,6 @@ export function proxySettings(flags: {'http-proxy'?: string; 'https-proxy'?: str
   return {httpProxy: flags['http-proxy'], httpsProxy: flags['https-proxy'], noProxy: flags['no-proxy']}
 }
 
-export const dryRunFlag = Flags.boolean({description: 'Print every object as YAML instead of applying it; write nothing'})
+export const dryRunFlag = Flags.boolean({default: false, description: 'Print every object as YAML instead of applying it; write nothing'})
 
 export const timeoutFlag = Flags.string({default: '5m', description: 'How long to wait for each component to become ready (e.g. 90s, 5m)'})

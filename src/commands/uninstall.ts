@@ -21,10 +21,10 @@ export default class Uninstall extends SubctlCommand {
   static override flags = {
     ...kubeFlags,
     namespace: namespaceFlag(OPERATOR_NAMESPACE, 'The Submariner namespace'),
-    'dry-run': Flags.boolean({description: 'List what would be removed; remove nothing'}),
-    force: Flags.boolean({description: 'Remove the broker even though other clusters still use it'}),
+    'dry-run': Flags.boolean({default: false, description: 'List what would be removed; remove nothing'}),
+    force: Flags.boolean({default: false, description: 'Remove the broker even though other clusters still use it'}),
     timeout: timeoutFlag,
-    yes: Flags.boolean({char: 'y', description: 'Do not ask for confirmation'}),
+    yes: Flags.boolean({char: 'y', default: false, description: 'Do not ask for confirmation'}),
   }
 
   async run(): Promise<void> {
