@@ -219,12 +219,21 @@ export async function uninstall(options: UninstallOptions, reporter: Reporter, c
 
     await reporter.step('Deleting the Submariner custom resource definitions', async (step) => {
       const crds = (await client.list<KubeObject>(Resources.CustomResourceDefinition)).items
-      await deleteAll(Resources.CustomResourceDefinition, crds.filter((crd) => crd.metadata.name?.endsWith('.submariner.io')))
+      const doomed = crds.filter((crd) => crd.metadata.name?.endsWith('.submariner.io'))
       // The MCS CRDs may serve another implementation too: they go only when nothing uses them.
       const exports = await client.tryList(Resources.ServiceExport)
       const mcs = crds.filter((crd) => crd.metadata.name?.endsWith('.multicluster.x-k8s.io'))
-      if (exports.length === 0) await deleteAll(Resources.CustomResourceDefinition, mcs)
+      if (exports.length === 0) doomed.push(...mcs)
       else if (mcs.length > 0) step.warning(`Keeping the Multi-Cluster Services CRDs: ${exports.length} ServiceExport(s) still exist`)
+      await deleteAll(Resources.CustomResourceDefinition, doomed)
+      // A CRD goes once the API server has deleted its objects: done means gone, as for the namespace.
+      if (options.dryRun) return
+      for (const crd of doomed) {
+        await waitForObject(client, Resources.CustomResourceDefinition, crd.metadata.name as string, undefined, (object) => object === undefined, {
+          description: `custom resource definition ${crd.metadata.name} to be removed`,
+          timeoutMs: options.timeoutMs,
+        })
+      }
     })
 
     await reporter.step(`Unlabeling gateway nodes on cluster "${cluster}"`, async () => {
