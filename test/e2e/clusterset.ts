@@ -14,7 +14,7 @@ import {Resources} from '../../src/k8s/resources.js'
 import {parseConnectResult, type ConnectResult} from '../../src/lib/nettest-result.js'
 import {HOST_NETNS, paths} from '../lab/config.js'
 import {execEnvironment} from '../lab/operations.js'
-import {ROOT, type RunResult} from '../helpers/cli.js'
+import {ROOT, run, SUBCTL, type RunResult} from '../helpers/cli.js'
 import {AGENT_IMAGE, clusterClient, eventually, runPodToCompletion, type PodLike} from '../helpers/lab.js'
 
 /** A directory shared by the e2e files: broker-info.subm lives here, as in a user's working directory. */
@@ -24,24 +24,7 @@ export const BROKER_INFO = join(WORKDIR, 'broker-info.subm')
 
 /** Runs subctl inside the lab network, without a terminal. */
 export function subctl(args: string[], options: {cwd?: string; timeoutMs?: number} = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', HOST_NETNS, process.execPath, join(ROOT, 'bin', 'run.js'), ...args], {
-      cwd: options.cwd ?? WORKDIR,
-      env: {...execEnvironment(), CI: 'true'},
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000)
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code, stderr, stdout})
-    })
-    child.stdin.end()
-  })
+  return run('ip', ['netns', 'exec', HOST_NETNS, process.execPath, SUBCTL, ...args], {cwd: options.cwd ?? WORKDIR, env: {...execEnvironment(), CI: 'true'}, timeoutMs: options.timeoutMs ?? 600_000})
 }
 
 export async function subctlOk(args: string[], options: {cwd?: string; timeoutMs?: number} = {}): Promise<RunResult> {
