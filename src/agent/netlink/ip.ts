@@ -12,6 +12,8 @@ export interface LinkInfo {
   mtu: number
   up: boolean
   kind?: string
+  /** The MAC address. */
+  address?: string
   vxlan?: {id?: number; port?: number; remote?: string; local?: string}
 }
 
@@ -49,6 +51,7 @@ interface RawLink {
   mtu: number
   flags?: string[]
   operstate?: string
+  address?: string
   linkinfo?: {info_kind?: string; info_data?: {id?: number; port?: number; remote?: string; local?: string}}
 }
 
@@ -81,6 +84,7 @@ export class Net {
       mtu: raw.mtu,
       name: raw.ifname,
       up: (raw.flags ?? []).includes('UP'),
+      ...(raw.address ? {address: raw.address} : {}),
       ...(raw.linkinfo?.info_kind ? {kind: raw.linkinfo.info_kind} : {}),
       ...(raw.linkinfo?.info_kind === 'vxlan' ? {vxlan: raw.linkinfo.info_data ?? {}} : {}),
     }
@@ -91,13 +95,20 @@ export class Net {
   }
 
   /** Creates a VXLAN device, or recreates it when its VNI, port or remote differ. */
-  async ensureVxlan(name: string, options: {vni: number; port: number; remote?: string; mtu: number}): Promise<void> {
+  /**
+   * A VXLAN device as specified. Its MAC is fixed by the caller (see vtepMac): a device created
+   * anew keeps the MAC its peers' neighbour caches hold, or their frames would be dropped until
+   * those entries go stale, tens of seconds after a gateway failover.
+   */
+  async ensureVxlan(name: string, options: {vni: number; port: number; remote?: string; mtu: number; address: string}): Promise<void> {
     const existing = await this.link(name)
     const matches =
       existing?.kind === 'vxlan' && existing.vxlan?.id === options.vni && existing.vxlan?.port === options.port && (existing.vxlan?.remote ?? undefined) === options.remote
     if (!matches) {
       if (existing) await this.deleteLink(name)
-      await this.ip(['link', 'add', name, 'type', 'vxlan', 'id', String(options.vni), 'dstport', String(options.port), ...(options.remote ? ['remote', options.remote] : [])])
+      await this.ip(['link', 'add', name, 'address', options.address, 'type', 'vxlan', 'id', String(options.vni), 'dstport', String(options.port), ...(options.remote ? ['remote', options.remote] : [])])
+    } else if (existing.address !== options.address) {
+      await this.ip(['link', 'set', name, 'address', options.address])
     }
 
     if (!existing || existing.mtu !== options.mtu || !matches) await this.ip(['link', 'set', name, 'mtu', String(options.mtu)])
@@ -192,4 +203,9 @@ export class Net {
 /** 240.b.c.d (route-agent VTEPs) or 241.b.c.d (VXLAN cable VTEPs) from a.b.c.d. */
 export function vtepAddress(firstOctet: 240 | 241, ip: string): string {
   return [firstOctet, ...ip.split('.').slice(1)].join('.')
+}
+
+/** A VTEP's MAC, derived from its address: locally administered, unicast, the same every time the device is made. */
+export function vtepMac(vtep: string): string {
+  return ['02', '53', ...vtep.split('.').map((octet) => Number(octet).toString(16).padStart(2, '0'))].join(':')
 }

@@ -17,7 +17,7 @@ import {gatewayIp, newestPerCluster, subnetsOverlap} from '../../lib/endpoints.j
 import {readEnvironment, type AgentEnvironment} from '../config.js'
 import {createTools} from '../netlink/exec.js'
 import {Iptables} from '../netlink/iptables.js'
-import {Net, vtepAddress} from '../netlink/ip.js'
+import {Net, vtepAddress, vtepMac} from '../netlink/ip.js'
 import {Ipsets} from '../netlink/ipset.js'
 import {Controller} from '../runtime/controller.js'
 import type {Logger} from '../runtime/log.js'
@@ -93,17 +93,18 @@ async function syncVxSubmariner(deps: DataPlaneDeps, view: Topology, nodeIPs: st
   if (!defaultLink || !ownIp) throw new Error('no default route: cannot place vx-submariner')
   const mtu = defaultLink.mtu - 50
   const gatewayVtep = vtepAddress(240, view.local.spec.private_ip)
+  const ownVtep = vtepAddress(240, ownIp)
 
   if (view.isGateway) {
-    await net.ensureVxlan(VX_SUBMARINER, {mtu, port: VXLAN_PORT, vni: VXLAN_VNI})
-    await net.setAddress(VX_SUBMARINER, `${vtepAddress(240, ownIp)}/8`)
+    await net.ensureVxlan(VX_SUBMARINER, {address: vtepMac(ownVtep), mtu, port: VXLAN_PORT, vni: VXLAN_VNI})
+    await net.setAddress(VX_SUBMARINER, `${ownVtep}/8`)
     const wanted = nodeIPs.filter((ip) => ip !== ownIp)
     for (const ip of wanted) await net.fdbAppend(VX_SUBMARINER, ip)
     for (const stale of (await net.fdbDestinations(VX_SUBMARINER)).filter((ip) => !wanted.includes(ip))) await net.fdbDelete(VX_SUBMARINER, stale)
     for (const route of await net.routes('main', VX_SUBMARINER)) if (route.dst.includes('/') && !route.dst.startsWith('240.')) await net.deleteRoute(route.dst, undefined, VX_SUBMARINER)
   } else {
-    await net.ensureVxlan(VX_SUBMARINER, {mtu, port: VXLAN_PORT, remote: view.local.spec.private_ip, vni: VXLAN_VNI})
-    await net.setAddress(VX_SUBMARINER, `${vtepAddress(240, ownIp)}/8`)
+    await net.ensureVxlan(VX_SUBMARINER, {address: vtepMac(ownVtep), mtu, port: VXLAN_PORT, remote: view.local.spec.private_ip, vni: VXLAN_VNI})
+    await net.setAddress(VX_SUBMARINER, `${ownVtep}/8`)
     for (const subnet of view.remoteSubnets) await net.replaceRoute({dev: VX_SUBMARINER, dst: subnet, proto: STATIC_PROTO, via: gatewayVtep})
     for (const route of await net.routes('main', VX_SUBMARINER)) {
       if (route.dst.startsWith('240.')) continue

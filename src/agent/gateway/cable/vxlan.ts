@@ -5,7 +5,7 @@
  * its VTEP.
  */
 import type {EndpointSpec} from '../../../api/submariner.js'
-import {vtepAddress} from '../../netlink/ip.js'
+import {vtepAddress, vtepMac} from '../../netlink/ip.js'
 import {udpPort, type CableConnection, type CableDriver, type DriverContext} from './driver.js'
 
 export const VXLAN_TUNNEL = 'vxlan-tunnel'
@@ -29,8 +29,9 @@ export class VxlanDriver implements CableDriver {
     const {net} = this.#context
     const defaultRoute = await net.defaultRoute()
     const link = defaultRoute?.dev ? await net.link(defaultRoute.dev) : undefined
-    await net.ensureVxlan(VXLAN_TUNNEL, {mtu: (link?.mtu ?? 1500) - 50, port: udpPort(local), vni: VNI})
-    await net.setAddress(VXLAN_TUNNEL, `${vtepAddress(241, local.private_ip)}/8`)
+    const vtep = vtepAddress(241, local.private_ip)
+    await net.ensureVxlan(VXLAN_TUNNEL, {address: vtepMac(vtep), mtu: (link?.mtu ?? 1500) - 50, port: udpPort(local), vni: VNI})
+    await net.setAddress(VXLAN_TUNNEL, `${vtep}/8`)
     await net.ensureRule(TABLE)
     await net.sysctl(`net/ipv4/conf/${VXLAN_TUNNEL}/rp_filter`, '2')
     await net.sysctl(`net/ipv4/conf/${VXLAN_TUNNEL}/forwarding`, '1')
