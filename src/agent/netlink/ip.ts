@@ -139,7 +139,10 @@ export class Net {
   }
 
   async routes(table: number | 'main', dev?: string): Promise<RouteInfo[]> {
-    return parseJson<RouteInfo>(await this.ip(['-j', '-4', 'route', 'show', 'table', String(table), ...(dev ? ['dev', dev] : [])], {allowFailure: true}), 'ip route show')
+    const output = await this.ip(['-j', '-4', 'route', 'show', 'table', String(table), ...(dev ? ['dev', dev] : [])], {allowFailure: true})
+    // A table nothing was ever put in does not exist: iproute2 prints "[", then fails. It is empty.
+    if (output.trim() === '[') return []
+    return parseJson<RouteInfo>(output, 'ip route show')
   }
 
   routeArgs(route: RouteSpec): string[] {

@@ -1,0 +1,50 @@
+/**
+ * The agents' netlink layer against the real kernel, in a network namespace of its own: what
+ * `ip` prints for absent things, and the VXLAN devices the cable and the route agent make.
+ */
+import {execFileSync} from 'node:child_process'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {createTools, type Tools} from '../../src/agent/netlink/exec.js'
+import {Net, vtepMac} from '../../src/agent/netlink/ip.js'
+import {nullLogger} from '../../src/agent/runtime/log.js'
+
+const NETNS = `subctl-netlink-${process.pid}`
+const base = createTools(nullLogger)
+/** Every tool runs inside the test's namespace. */
+const tools: Tools = {run: (file, args, options) => base.run('ip', ['netns', 'exec', NETNS, file, ...args], options)}
+const net = new Net(tools)
+
+beforeAll(() => {
+  execFileSync('ip', ['netns', 'add', NETNS])
+  execFileSync('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up'])
+  execFileSync('ip', ['-n', NETNS, 'addr', 'add', '192.0.2.10/24', 'dev', 'lo'])
+})
+
+afterAll(() => {
+  execFileSync('ip', ['netns', 'delete', NETNS])
+})
+
+describe('Net in a network namespace', () => {
+  it('lists a routing table nothing was ever put in as empty', async () => {
+    expect(await net.routes(150)).toEqual([])
+    await net.ensureVxlan('vxlan-test', {address: vtepMac('241.0.2.10'), mtu: 1450, port: 4500, vni: 1000})
+    await net.setAddress('vxlan-test', '241.0.2.10/8')
+    await net.replaceRoute({dev: 'vxlan-test', dst: '10.9.0.0/16', table: 150, via: '241.0.2.11'})
+    expect((await net.routes(150)).map((route) => route.dst)).toEqual(['10.9.0.0/16'])
+    await net.flushTable(150)
+    expect(await net.routes(150)).toEqual([])
+  })
+
+  it('makes a VXLAN device with the MAC of its VTEP, and the same MAC when it is made again differently', async () => {
+    const mac = vtepMac('240.0.2.10')
+    await net.ensureVxlan('vx-test', {address: mac, mtu: 1450, port: 4800, vni: 100})
+    expect(await net.link('vx-test')).toMatchObject({address: mac, kind: 'vxlan', mtu: 1450, up: true, vxlan: {id: 100, port: 4800}})
+    // A remote makes it a different device (recreated): the MAC stays.
+    await net.ensureVxlan('vx-test', {address: mac, mtu: 1400, port: 4800, remote: '192.0.2.11', vni: 100})
+    expect(await net.link('vx-test')).toMatchObject({address: mac, mtu: 1400, vxlan: {remote: '192.0.2.11'}})
+    await net.deleteLink('vx-test')
+    expect(await net.link('vx-test')).toBeUndefined()
+  })
+})
