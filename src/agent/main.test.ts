@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import {createServer} from 'node:net'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
@@ -42,5 +43,18 @@ describe('agent entry point', () => {
     await expect.poll(agent.stderr, {timeout: 10_000}).toContain('Globalnet address translation is not implemented in this release')
     agent.child.kill('SIGTERM')
     expect(await agent.exited).toBe(0)
+  })
+
+  it('says which port is taken, and how to free it, when its metrics port is in use', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '0.0.0.0', resolve))
+    const {port} = blocker.address() as {port: number}
+    try {
+      const agent = startAgent(['pause', '--metrics-port', String(port)])
+      expect(await agent.exited).toBe(1)
+      expect(agent.stderr()).toContain(`port ${port} for /healthz and /metrics is taken on this node`)
+    } finally {
+      blocker.close()
+    }
   })
 })

@@ -91,7 +91,18 @@ async function main(argv: string[]): Promise<number> {
 
   let server: HealthServer | undefined
   const metricsPort = options.metricsPort ?? module.defaultMetricsPort
-  if (metricsPort > 0) server = await serveHealth(metricsPort, health, registry)
+  if (metricsPort > 0) {
+    try {
+      server = await serveHealth(metricsPort, health, registry)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
+      log.error(
+        `port ${metricsPort} for /healthz and /metrics is taken on this node; an outgoing connection may hold it (its ephemeral range includes it): reserve it with sysctl net.ipv4.ip_local_reserved_ports, or pass --metrics-port`,
+      )
+      return 1
+    }
+  }
+
 
   log.info('starting', {metricsPort: server?.port, version: VERSION})
   // The role's promise is the process's lifetime: without this, a role that only awaits its

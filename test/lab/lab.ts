@@ -133,12 +133,25 @@ function attach(netns: string, bridgePort: string, ip: string, gateway: string |
   sh(['ip', '-n', netns, '-batch', '-'], {input: commands.join('\n') + '\n'})
 }
 
+/** The ports Submariner's host-network agents listen on: NAT discovery, the cable, vx-submariner, metrics. */
+const SUBMARINER_HOST_PORTS = '4490,4500,4800,32780-32783'
+
 function createNode(node: NodeConfig, port: string): void {
   sh(['ip', 'netns', 'add', node.netns])
   // The default route lets the kernel pick source addresses (Submariner asks it for 8.8.8.8); it
   // leads to lab-host, which forwards nothing, so no packet leaves the lab.
   attach(node.netns, port, node.ip, HOST_IP)
-  inNetns(node.netns, ['sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0'])
+  // Submariner's host ports lie in the kernel's ephemeral range (32768-60999): reserve them, as a
+  // node that runs Submariner should, or an outgoing connection (kube-proxy's to the API server)
+  // may hold 32780 when the gateway wants to listen there.
+  inNetns(node.netns, [
+    'sysctl',
+    '-qw',
+    'net.ipv4.ip_forward=1',
+    'net.ipv4.conf.all.rp_filter=0',
+    'net.ipv4.conf.default.rp_filter=0',
+    `net.ipv4.ip_local_reserved_ports=${SUBMARINER_HOST_PORTS}`,
+  ])
 }
 
 function componentKubeconfig(cluster: ClusterConfig, pki: ClusterPki, name: string, user: {cert: string; key: string}): string {
