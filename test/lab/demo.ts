@@ -36,6 +36,17 @@ function inLab(command: string[], options: {input?: string; allowFailure?: boole
   return result.status ?? 1
 }
 
+/** Whether each cluster's active gateway reports its connection to the other as connected. */
+function bothConnected(): boolean {
+  const result = spawnSync('ip', ['netns', 'exec', HOST_NETNS, 'subctl', 'show', 'connections', '--contexts', 'c1,c2', '-o', 'json'], {encoding: 'utf8', env: execEnvironment()})
+  try {
+    const {clusters} = JSON.parse(result.stdout) as {clusters: Array<{connections?: Array<{status: string}>}>}
+    return clusters.length === 2 && clusters.every((cluster) => cluster.connections?.some((connection) => connection.status === 'connected'))
+  } catch {
+    return false
+  }
+}
+
 const ECHO = `apiVersion: v1
 kind: Namespace
 metadata: {name: ${NAMESPACE}}
@@ -96,11 +107,7 @@ async function main(): Promise<void> {
   }
 
   say('What is connected: every cluster, gateway and tunnel')
-  let connected = false
-  for (let attempt = 0; attempt < 60 && !connected; attempt++) {
-    connected = inLab(['sh', '-c', 'subctl show connections --contexts c1,c2 -o json | grep -q \'"status": "connected"\''], {allowFailure: true, quiet: true}) === 0
-    if (!connected) await new Promise((resolve) => setTimeout(resolve, 1000))
-  }
+  for (let attempt = 0; attempt < 60 && !bothConnected(); attempt++) await new Promise((resolve) => setTimeout(resolve, 1000))
 
   inLab(['subctl', 'show', 'all', '--contexts', 'c1,c2'])
   inLab(['subctl', 'show', 'topology', '--contexts', 'c1,c2'])
