@@ -1,0 +1,75 @@
+/**
+ * What the lab benchmarks share: statistics, the lab brought up when it is down (and taken down
+ * again afterwards unless --keep), and programs run inside a pod's network namespace.
+ */
+import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+
+import {DEFAULT_CLUSTERS, parseClusters} from '../test/lab/config.js'
+import {down, readState, up} from '../test/lab/lab.js'
+import {podNamespace} from '../test/lab/operations.js'
+
+export function median(values: number[]): number {
+  return percentile(values, 50)
+}
+
+/** Nearest-rank percentile. */
+export function percentile(values: number[], rank: number): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((rank / 100) * sorted.length) - 1))] as number
+}
+
+export const round = (value: number, digits = 2) => Number(value.toFixed(digits))
+
+/** Brings the lab up if it is down; the returned function takes it down again unless it was up before or `keep`. */
+export async function withLab<T>(work: () => Promise<T>, options: {keep?: boolean} = {}): Promise<T> {
+  const wasUp = readState()?.up === true
+  if (!wasUp) {
+    console.error('bench: the lab is down, bringing it up')
+    await up(DEFAULT_CLUSTERS, (line) => console.error(`lab: ${line}`))
+  }
+
+  try {
+    return await work()
+  } finally {
+    if (!wasUp && !options.keep) await down(() => {})
+  }
+}
+
+/** The network namespace of CLUSTER/NAMESPACE/POD in the running lab. */
+export async function netnsOf(reference: string): Promise<string> {
+  const state = readState()
+  if (!state?.up) throw new Error('the lab is not up')
+  return podNamespace(parseClusters(state.clusters), reference)
+}
+
+/** Starts a program in a network namespace; its stdout arrives line by line. */
+export function spawnIn(netns: string, command: string[], onLine: (line: string) => void = () => {}): ChildProcessWithoutNullStreams {
+  const child = spawn('ip', ['netns', 'exec', netns, ...command], {stdio: ['pipe', 'pipe', 'pipe']})
+  let buffer = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString()
+    let newline
+    while ((newline = buffer.indexOf('\n')) !== -1) {
+      onLine(buffer.slice(0, newline))
+      buffer = buffer.slice(newline + 1)
+    }
+  })
+  child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk))
+  return child
+}
+
+/** Runs a program in a network namespace to completion and returns its stdout. */
+export function runIn(netns: string, command: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', netns, ...command], {stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command.join(' ')} in ${netns} exited ${code}: ${stderr.trim()}`))))
+  })
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
