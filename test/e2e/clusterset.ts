@@ -83,6 +83,8 @@ export async function waitConnected(driver?: string, timeoutMs = 120_000): Promi
 /** A Deployment of nettest servers (TCP 8080, HTTP 8000) spread over the nodes, behind a Service. */
 export async function deployEcho(client: KubeClient, namespace: string, name = 'echo', options: {replicas?: number; headless?: boolean} = {}): Promise<void> {
   const labels = {app: name}
+  // A namespace still terminating from an earlier run takes no new objects: wait until it is gone.
+  await eventually(`namespace ${namespace} to finish terminating`, async () => !(await client.tryGet(Resources.Namespace, namespace))?.metadata.deletionTimestamp, 120_000)
   if (!(await client.tryGet(Resources.Namespace, namespace))) await client.create({apiVersion: 'v1', kind: 'Namespace', metadata: {name: namespace}})
   await client.apply({
     apiVersion: 'apps/v1',
