@@ -287,13 +287,19 @@ export class KubeClient {
     const transport = url.protocol === 'http:' ? http : https
     try {
       return await new Promise<http.IncomingMessage>((resolve, reject) => {
-        const request = transport.request(url, {agent: this.#agent, headers, method, signal}, resolve)
-        request.on('error', reject)
-        if (timeoutMs > 0) {
-          request.setTimeout(timeoutMs, () => {
-            request.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000}s`), {code: 'ETIMEDOUT'}))
-          })
-        }
+        const timedOut = () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000}s`), {code: 'ETIMEDOUT'}))
+        // A wall-clock deadline up to the answer: a socket timeout is only armed once connected, and a
+        // connect whose SYNs go nowhere (a node cut off the network) retries for two minutes.
+        const deadline = timeoutMs > 0 ? setTimeout(timedOut, timeoutMs) : undefined
+        const request = transport.request(url, {agent: this.#agent, headers, method, signal}, (response) => {
+          clearTimeout(deadline)
+          if (timeoutMs > 0) request.setTimeout(timeoutMs, timedOut)
+          resolve(response)
+        })
+        request.on('error', (error) => {
+          clearTimeout(deadline)
+          reject(error)
+        })
 
         request.end(body)
       })

@@ -43,6 +43,23 @@ export function microTime(date = new Date()): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
 }
 
+/**
+ * An attempt that outlives the renew deadline counts as failed (client-go bounds it the same way):
+ * a leader whose requests hang must step down in time, not when the request gives up.
+ */
+async function withinDeadline<T>(attempt: Promise<T>, deadlineMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the API server within ${deadlineMs} ms`)), deadlineMs)
+  })
+  attempt.catch(() => {}) // a late failure of an abandoned attempt is not news
+  try {
+    return await Promise.race([attempt, expired])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export class LeaderElector {
   readonly #options: LeaderElectionOptions
   #leading = false
@@ -68,7 +85,7 @@ export class LeaderElector {
     while (!signal.aborted) {
       let held = false
       try {
-        held = await this.#tryAcquireOrRenew()
+        held = await withinDeadline(this.#tryAcquireOrRenew(), renewDeadlineMs)
       } catch (error) {
         log.warn('lease update failed', {error, lease: this.#options.name})
       }
