@@ -7,11 +7,12 @@ import {execFileSync} from 'node:child_process'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import type {Gateway} from '../../src/api/submariner.js'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {eventually} from '../helpers/lab.js'
 import {setNodeConnected} from '../lab/operations.js'
-import {activeGateway, addSecondGateway, deployEcho, ensureClusterset, gatewayAgentPid, probeEventually, removeSecondGateway, subctlOk, waitConnected, withClient} from './clusterset.js'
+import {activeGateway, addSecondGateway, BROKER_INFO, deployEcho, ensureClusterset, gatewayAgentPid, probeEventually, removeSecondGateway, subctlOk, waitConnected, withClient} from './clusterset.js'
 
 const NAMESPACE = 'e2e-connectivity'
 
@@ -77,6 +78,28 @@ describe.each(['vxlan', 'wireguard'] as const)('over the %s cable driver', (driv
   })
 })
 
+describe('over the libreswan cable driver, on a kernel without IPsec', () => {
+  it('reports a clear error on the Gateway status and in show gateways, and keeps the gateway running', async () => {
+    await subctlOk(['join', BROKER_INFO, '--context', 'c1', '--clusterid', 'c1', '--gateway-nodes', 'c1-worker', '--cable-driver', 'libreswan', '--air-gapped'])
+    const failure = /the libreswan cable driver needs (kernel IPsec \(XFRM with ESP\)|libreswan \(the ipsec command\))/
+    await eventually('the Gateway of c1 to report the driver failure', async () => {
+      const result = await subctlOk(['show', 'gateways', '--context', 'c1', '-o', 'json'])
+      const rows = (JSON.parse(result.stdout) as {clusters: Array<{gateways?: Array<{summary: string}>}>}).clusters[0]?.gateways ?? []
+      return rows.some((row) => failure.test(row.summary))
+    }, 120_000, 1000)
+    expect((await subctlOk(['show', 'gateways', '--context', 'c1'])).stdout).toMatch(failure)
+    const restarts = async () =>
+      withClient('c1', async (client) => {
+        const pods = await client.list<KubeObject & {status?: {containerStatuses?: Array<{restartCount: number; ready: boolean}>}}>(Resources.Pod, {labelSelector: 'app=submariner-gateway', namespace: 'submariner-operator'})
+        return pods.items.map((pod) => pod.status?.containerStatuses?.[0])
+      })
+    const before = await restarts()
+    await new Promise((resolve) => setTimeout(resolve, 5000))
+    expect(await restarts()).toEqual(before)
+    expect(before.every((status) => status?.ready)).toBe(true)
+  })
+})
+
 describe('gateway high availability', () => {
   beforeAll(async () => {
     await ensureClusterset('vxlan')
@@ -135,6 +158,10 @@ describe('gateway high availability', () => {
       setNodeConnected(before, true)
     }
 
+    // Back on the network, the old leader has stepped down (it could not renew the lease) and says so.
+    await eventually('the cut-off gateway to report itself passive', () =>
+      withClient('c1', async (client) => (await client.tryGet<Gateway>(Resources.Gateway, before, 'submariner-operator'))?.status?.haStatus === 'passive'),
+    30_000, 500)
     await waitConnected('vxlan')
   })
 

@@ -112,12 +112,9 @@ export class LibreswanDriver implements CableDriver {
 
   async init(local: EndpointSpec): Promise<void> {
     const {tools} = this.#context
-    const xfrm = await tools.run('ip', ['xfrm', 'state'], {allowFailure: false}).then(
-      () => undefined,
-      (error: Error) => error.message,
-    )
-    if (xfrm !== undefined) {
-      throw new Error(`the libreswan cable driver needs kernel IPsec (XFRM) support, which this node lacks (${xfrm}); use --cable-driver wireguard or vxlan`)
+    const missing = await this.#espProblem()
+    if (missing !== undefined) {
+      throw new Error(`the libreswan cable driver needs kernel IPsec (XFRM with ESP), which this node lacks (${missing}); use --cable-driver wireguard or vxlan`)
     }
 
     const pluto = await tools.run('sh', ['-c', 'command -v ipsec'], {allowFailure: true})
@@ -127,6 +124,24 @@ export class LibreswanDriver implements CableDriver {
     if (this.#context.debug) await this.#whack(['whack', '--debug', 'base'])
     await this.#whack(['whack', '--listen'])
     this.#local = local
+  }
+
+  /**
+   * Why the kernel cannot hold an ESP security association, if it cannot: listing XFRM state works
+   * on kernels without ESP, so a probe SA between documentation addresses is added and removed.
+   */
+  async #espProblem(): Promise<string | undefined> {
+    const {tools} = this.#context
+    const probe = ['src', '192.0.2.1', 'dst', '192.0.2.2', 'proto', 'esp', 'spi', '0x00000101']
+    const key = `0x${'00'.repeat(16)}`
+    try {
+      await tools.run('ip', ['xfrm', 'state', 'add', ...probe, 'mode', 'tunnel', 'enc', 'cbc(aes)', key, 'auth', 'hmac(sha256)', `0x${'00'.repeat(32)}`])
+    } catch (error) {
+      return (error as Error).message
+    }
+
+    await tools.run('ip', ['xfrm', 'state', 'delete', ...probe], {allowFailure: true})
+    return undefined
   }
 
   async connect(remote: EndpointSpec, useIP: string, useNAT: boolean): Promise<void> {
