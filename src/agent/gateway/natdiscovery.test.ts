@@ -1,28 +1,14 @@
 import {afterEach, describe, expect, it} from 'vitest'
 
+import {endpointSpec} from '../../../test/helpers/endpoints.js'
 import type {EndpointSpec} from '../../api/submariner.js'
 import {nullLogger} from '../runtime/log.js'
 import {decodeNatMessage, encodeNatMessage, ResponseType} from './natdiscovery-proto.js'
 import {answerRequest, legacySettings, NatDiscovery, type NatResult} from './natdiscovery.js'
 
-function spec(cluster: string, privateIp: string, extra: Partial<EndpointSpec> = {}): EndpointSpec {
-  return {
-    backend: 'vxlan',
-    backend_config: {},
-    cable_name: `submariner-cable-${cluster}-${privateIp.replaceAll('.', '-')}`,
-    cluster_id: cluster,
-    healthCheckIP: '',
-    hostname: `${cluster}-worker`,
-    nat_enabled: false,
-    private_ip: privateIp,
-    public_ip: '',
-    subnets: [],
-    ...extra,
-  }
-}
 
-const c1 = spec('c1', '172.30.2.11')
-const c2 = spec('c2', '172.30.3.11')
+const c1 = endpointSpec('c1', '172.30.2.11')
+const c2 = endpointSpec('c2', '172.30.3.11')
 
 function request(overrides: Record<string, unknown> = {}) {
   return {
@@ -62,10 +48,10 @@ describe('answerRequest', () => {
 
 describe('legacySettings', () => {
   it('uses the public IP for NATed or load-balanced remotes that have one, otherwise the private IP', () => {
-    expect(legacySettings(spec('c2', '10.0.0.2', {nat_enabled: true, public_ip: '198.51.100.2'}))).toMatchObject({useIP: '198.51.100.2', useNAT: true})
-    expect(legacySettings(spec('c2', '10.0.0.2', {backend_config: {'using-loadbalancer': 'true'}, public_ip: '198.51.100.2'}))).toMatchObject({useIP: '198.51.100.2', useNAT: true})
-    expect(legacySettings(spec('c2', '10.0.0.2', {nat_enabled: true}))).toMatchObject({useIP: '10.0.0.2', useNAT: false})
-    expect(legacySettings(spec('c2', '10.0.0.2', {public_ip: '198.51.100.2'}))).toMatchObject({useIP: '10.0.0.2', useNAT: false})
+    expect(legacySettings(endpointSpec('c2', '10.0.0.2', {nat_enabled: true, public_ip: '198.51.100.2'}))).toMatchObject({useIP: '198.51.100.2', useNAT: true})
+    expect(legacySettings(endpointSpec('c2', '10.0.0.2', {backend_config: {'using-loadbalancer': 'true'}, public_ip: '198.51.100.2'}))).toMatchObject({useIP: '198.51.100.2', useNAT: true})
+    expect(legacySettings(endpointSpec('c2', '10.0.0.2', {nat_enabled: true}))).toMatchObject({useIP: '10.0.0.2', useNAT: false})
+    expect(legacySettings(endpointSpec('c2', '10.0.0.2', {public_ip: '198.51.100.2'}))).toMatchObject({useIP: '10.0.0.2', useNAT: false})
   })
 })
 
@@ -87,8 +73,8 @@ describe('NatDiscovery between two gateways on loopback', () => {
 
   it('selects the private IP without NAT when the remote answers', async () => {
     const [portA, portB] = [port(), port()]
-    const b = spec('c2', '127.0.0.1', {backend_config: {'natt-discovery-port': String(portB)}})
-    const a = await gateway(spec('c1', '127.0.0.1'), portA, '127.0.0.1')
+    const b = endpointSpec('c2', '127.0.0.1', {backend_config: {'natt-discovery-port': String(portB)}})
+    const a = await gateway(endpointSpec('c1', '127.0.0.1'), portA, '127.0.0.1')
     await gateway(b, portB, '127.0.0.1')
     a.discovery.discover(b)
     await expect.poll(() => a.results, {timeout: 3000}).toHaveLength(1)
@@ -97,9 +83,9 @@ describe('NatDiscovery between two gateways on loopback', () => {
 
   it('reports NAT when the remote sees another source address than the one sent from', async () => {
     const [portA, portB] = [port(), port()]
-    const b = spec('c2', '127.0.0.1', {backend_config: {'natt-discovery-port': String(portB)}})
+    const b = endpointSpec('c2', '127.0.0.1', {backend_config: {'natt-discovery-port': String(portB)}})
     // The sender believes it leaves from 10.255.0.1; the receiver sees 127.0.0.1: a NAT in between.
-    const a = await gateway(spec('c1', '127.0.0.1'), portA, '10.255.0.1')
+    const a = await gateway(endpointSpec('c1', '127.0.0.1'), portA, '10.255.0.1')
     await gateway(b, portB, '127.0.0.1')
     a.discovery.discover(b)
     await expect.poll(() => a.results, {timeout: 3000}).toHaveLength(1)
@@ -107,8 +93,8 @@ describe('NatDiscovery between two gateways on loopback', () => {
   })
 
   it('falls back to the legacy settings at once for a remote without a NAT discovery port', async () => {
-    const a = await gateway(spec('c1', '127.0.0.1'), port(), '127.0.0.1')
-    a.discovery.discover(spec('c2', '10.0.0.2', {nat_enabled: true, public_ip: '198.51.100.2'}))
+    const a = await gateway(endpointSpec('c1', '127.0.0.1'), port(), '127.0.0.1')
+    a.discovery.discover(endpointSpec('c2', '10.0.0.2', {nat_enabled: true, public_ip: '198.51.100.2'}))
     expect(a.results).toEqual([expect.objectContaining({useIP: '198.51.100.2', useNAT: true})])
   })
 })

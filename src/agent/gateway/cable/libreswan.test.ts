@@ -1,21 +1,12 @@
 import {describe, expect, it} from 'vitest'
 
+import {endpointSpec} from '../../../../test/helpers/endpoints.js'
 import type {EndpointSpec} from '../../../api/submariner.js'
 import {operationMode, parseTrafficStatus, selectorSubnets, whackCommands, xfrmPolicies} from './libreswan.js'
 
 function spec(cluster: string, privateIp: string, subnets: string[], preferred = false): EndpointSpec {
-  return {
-    backend: 'libreswan',
-    backend_config: {'natt-discovery-port': '4490', 'preferred-server': String(preferred), 'udp-port': '4500'},
-    cable_name: `submariner-cable-${cluster}-${privateIp.replaceAll('.', '-')}`,
-    cluster_id: cluster,
-    healthCheckIP: '',
-    hostname: `${cluster}-worker`,
-    nat_enabled: false,
-    private_ip: privateIp,
-    public_ip: '',
-    subnets,
-  }
+  const backendConfig = {'natt-discovery-port': '4490', 'preferred-server': String(preferred), 'udp-port': '4500'}
+  return endpointSpec(cluster, privateIp, {backend: 'libreswan', backend_config: backendConfig, subnets})
 }
 
 const c1 = spec('c1', '172.30.2.11', ['10.88.0.0/16', '10.8.0.0/16'])
