@@ -4,7 +4,7 @@
 //   dist/agent.js    the agent bundle, one ESM file by esbuild (the CLI itself is never bundled)
 //   oclif.manifest.json  the command/flag contract, regenerated; CI fails when the committed one differs
 import {execFileSync} from 'node:child_process'
-import {rmSync} from 'node:fs'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -32,3 +32,10 @@ await build({
 })
 
 run(bin('oclif'), ['manifest'])
+
+// oclif lists commands in the order the file system returns them, which differs between checkouts:
+// sort them, so that the committed manifest is the same wherever it is built.
+const manifestPath = join(root, 'oclif.manifest.json')
+const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
+manifest.commands = Object.fromEntries(Object.entries(manifest.commands).sort(([a], [b]) => a.localeCompare(b)))
+writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
