@@ -6,7 +6,6 @@ import {nullLogger} from '../runtime/log.js'
 import {decodeNatMessage, encodeNatMessage, ResponseType} from './natdiscovery-proto.js'
 import {answerRequest, legacySettings, NatDiscovery, type NatResult} from './natdiscovery.js'
 
-
 const c1 = endpointSpec('c1', '172.30.2.11')
 const c2 = endpointSpec('c2', '172.30.3.11')
 
