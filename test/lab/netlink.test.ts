@@ -10,6 +10,7 @@ import {LibreswanDriver} from '../../src/agent/gateway/cable/libreswan.js'
 import {createTools, type Tools} from '../../src/agent/netlink/exec.js'
 import {Net, vtepMac} from '../../src/agent/netlink/ip.js'
 import {nullLogger} from '../../src/agent/runtime/log.js'
+import {endpointSpec} from '../helpers/endpoints.js'
 
 const NETNS = `subctl-netlink-${process.pid}`
 const base = createTools(nullLogger)
@@ -51,11 +52,13 @@ describe('Net in a network namespace', () => {
 
   it('refuses the libreswan driver with a clear error on a kernel without ESP, leaving no probe behind', async () => {
     const driver = new LibreswanDriver({cniIp: undefined, debug: false, forceEncapsulation: false, log: nullLogger, net, psk: 'cHNr', tools}, false)
-    const local = {backend: 'libreswan', backend_config: {}, cable_name: 'submariner-cable-c1-192-0-2-10', cluster_id: 'c1', healthCheckIP: '', hostname: 'n', nat_enabled: false, private_ip: '192.0.2.10', public_ip: '', subnets: ['10.8.0.0/16']}
-    const esp = await tools.run('ip', ['xfrm', 'state', 'add', 'src', '192.0.2.3', 'dst', '192.0.2.4', 'proto', 'esp', 'spi', '0x202', 'enc', 'cbc(aes)', `0x${'00'.repeat(16)}`]).then(
+    const local = endpointSpec('c1', '192.0.2.10', {backend: 'libreswan', subnets: ['10.8.0.0/16']})
+    const sa = ['src', '192.0.2.3', 'dst', '192.0.2.4', 'proto', 'esp', 'spi', '0x202']
+    const esp = await tools.run('ip', ['xfrm', 'state', 'add', ...sa, 'enc', 'cbc(aes)', `0x${'00'.repeat(16)}`]).then(
       () => true,
       () => false,
     )
+    if (esp) await tools.run('ip', ['xfrm', 'state', 'delete', ...sa])
     // Where the kernel has ESP, the next requirement (libreswan's ipsec command) is what is missing here.
     await expect(driver.init(local)).rejects.toThrow(esp ? /needs libreswan \(the ipsec command\)/ : /needs kernel IPsec \(XFRM with ESP\).*use --cable-driver wireguard or vxlan/)
     expect(await tools.run('ip', ['xfrm', 'state', 'list', 'spi', '0x00000101'])).toBe('')
