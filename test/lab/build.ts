@@ -3,16 +3,23 @@
  * etcd, CoreDNS and helper binaries, built from their pinned Go modules and cached by version.
  */
 import {createHash} from 'node:crypto'
-import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {CACHE_DIR, LAB_SOURCE} from './config.js'
+import {imageCommands} from './node/images.js'
 import {sh, shAsync} from './sh.js'
 
-/** Commands the lab runs, and the Debian package that provides each. */
+/**
+ * Commands the lab, its images (node/images.ts) and the benchmarks run, and the Debian package
+ * that provides each.
+ */
 const PACKAGES: Record<string, string> = {
+  ...imageCommands(),
   conntrack: 'conntrack',
   dig: 'dnsutils',
+  dnsperf: 'dnsperf',
+  iperf3: 'iperf3',
   ip: 'iproute2',
   ipset: 'ipset',
   iptables: 'iptables',
@@ -43,6 +50,7 @@ const TOOLS_MODULE = join(LAB_SOURCE, 'go', 'tools')
 
 export const BINARIES = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy', 'kubectl', 'coredns', 'netns-forward'] as const
 export type Binary = (typeof BINARIES)[number]
+const NODE_HELPER_SOURCE = join(KUBE_MODULE, 'node-helper')
 
 /** The pinned Kubernetes version, read from the lab's go.mod. */
 export function kubernetesVersion(): string {
@@ -70,6 +78,31 @@ function cacheKey(): string {
   return `${kubernetesVersion()}-${hash.digest('hex').slice(0, 12)}`
 }
 
+const goBuild = (module: string, args: string[], log: string) =>
+  shAsync(['go', 'build', '-trimpath', '-buildvcs=false', ...args], {cwd: module, env: {...process.env, CGO_ENABLED: '0'}, log})
+
+/**
+ * The node runtime's Go helper (node/main.ts), cached apart from the Kubernetes binaries: it is
+ * built against the same pinned modules, and an edit to it relinks only itself.
+ */
+export async function ensureNodeHelper(log: (line: string) => void): Promise<string> {
+  const hash = createHash('sha256')
+  for (const file of [join(KUBE_MODULE, 'go.mod'), join(KUBE_MODULE, 'go.sum'), ...readdirSync(NODE_HELPER_SOURCE).sort().map((name) => join(NODE_HELPER_SOURCE, name))]) {
+    hash.update(file).update(readFileSync(file))
+  }
+
+  hash.update(sh(['go', 'env', 'GOVERSION']).trim())
+  const binary = join(CACHE_DIR, `node-helper-${hash.digest('hex').slice(0, 12)}`)
+  if (existsSync(binary)) return binary
+  mkdirSync(CACHE_DIR, {recursive: true})
+  const staging = `${binary}.building-${process.pid}`
+  log('building the node runtime\'s Go helper')
+  await goBuild(KUBE_MODULE, ['-ldflags', '-s -w', '-o', staging, './node-helper'], `${staging}.log`)
+  renameSync(staging, binary)
+  rmSync(`${staging}.log`, {force: true})
+  return binary
+}
+
 /** Returns the directory holding the built binaries, building them first when the cache lacks them. */
 export async function ensureBinaries(log: (line: string) => void): Promise<{dir: string; builtInSeconds?: number}> {
   const dir = join(CACHE_DIR, cacheKey())
@@ -90,8 +123,7 @@ export async function ensureBinaries(log: (line: string) => void): Promise<{dir:
     `-X ${pkg}.gitTreeState=clean`,
     `-X ${pkg}.buildDate=1970-01-01T00:00:00Z`,
   ])
-  const go = (module: string, args: string[]) =>
-    shAsync(['go', 'build', '-trimpath', '-buildvcs=false', ...args], {cwd: module, env: {...process.env, CGO_ENABLED: '0'}, log: buildLog})
+  const go = (module: string, args: string[]) => goBuild(module, args, buildLog)
 
   log(`building Kubernetes ${version}, etcd, CoreDNS and the lab helpers (first run only; see ${buildLog})`)
   await go(KUBE_MODULE, [

@@ -135,6 +135,7 @@ export const dnsServiceIP = (cluster: ClusterConfig): string => addressInCidr(cl
 /** Paths inside STATE_DIR. */
 export const paths = {
   bin: join(STATE_DIR, 'bin'),
+  busyboxBin: join(STATE_DIR, 'images', 'busybox', 'bin'),
   clusterDir: (cluster: string) => join(STATE_DIR, 'clusters', cluster),
   hostKubeconfig: join(STATE_DIR, 'kubeconfig.host'),
   kubeconfig: join(STATE_DIR, 'kubeconfig'),

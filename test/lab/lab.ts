@@ -12,7 +12,7 @@ import {KubeClient} from '../../src/k8s/client.js'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {cniObjects, corednsObjects, kubeadmConfig} from './addons.js'
-import {ensureBinaries, ensurePackages, kubernetesVersion} from './build.js'
+import {ensureBinaries, ensureNodeHelper, ensurePackages, kubernetesVersion} from './build.js'
 import {
   apiServerURL,
   BRIDGE,
@@ -37,12 +37,13 @@ import {
   type NodeConfig,
 } from './config.js'
 import type {RuntimeConfig} from './node/types.js'
-import {clusterPki, kubeconfig, type ClusterPki} from './pki.js'
+import {clusterPki, KUBELET_CLIENT_CN, kubeconfig, type ClusterPki} from './pki.js'
 import {inNetns, sh, startDaemon} from './sh.js'
 
 export interface LabState {
   clusters: string
   binDir: string
+  nodeHelper: string
   processes: LabProcess[]
   up: boolean
 }
@@ -237,6 +238,7 @@ function startNode(state: LabState, cluster: ClusterConfig, node: NodeConfig, pk
   const config: RuntimeConfig = {
     agentBundle: join(REPO, 'dist', 'agent.js'),
     apiServer: apiServerURL(cluster),
+    busyboxBin: paths.busyboxBin,
     caFile: pki.ca.cert,
     certFile: credentials.client.cert,
     cniCertFile: pki.cni.cert,
@@ -248,10 +250,13 @@ function startNode(state: LabState, cluster: ClusterConfig, node: NodeConfig, pk
     corednsBinary: join(state.binDir, 'coredns'),
     dnsIP: dnsServiceIP(cluster),
     keyFile: credentials.client.key,
+    kubeletClientCN: KUBELET_CLIENT_CN,
     kubeletVersion: kubernetesVersion(),
     mountpointRecord: join(nodeDir, 'created-mountpoints'),
     node: node.name,
+    nodeHelper: state.nodeHelper,
     nodeIP: node.ip,
+    runtimeSocket: join(nodeDir, 'runtime.sock'),
     serviceCIDR: cluster.serviceCIDR,
     servingCertFile: credentials.serving.cert,
     servingKeyFile: credentials.serving.key,
@@ -327,6 +332,13 @@ function writeKubeconfigs(clusters: ClusterConfig[], pkis: Map<string, ClusterPk
   writeFileSync(paths.hostKubeconfig, kubeconfig(entries((cluster) => `https://127.0.0.1:${hostApiPort(cluster)}`)), {mode: 0o600})
 }
 
+/** The busybox and alpine images' userland: a link to busybox for each of its applets. */
+function linkBusyboxApplets(): void {
+  mkdirSync(paths.busyboxBin, {recursive: true})
+  const busybox = sh(['sh', '-c', 'command -v busybox']).trim()
+  for (const applet of sh([busybox, '--list']).split('\n').filter(Boolean)) symlinkSync(busybox, join(paths.busyboxBin, applet))
+}
+
 function linkTools(binDir: string): void {
   mkdirSync(paths.bin, {recursive: true})
   for (const [name, target] of [
@@ -351,6 +363,7 @@ export async function up(spec: string, log: Log): Promise<UpResult> {
   if (!existsSync(join(REPO, 'dist', 'agent.js'))) throw new Error('dist/agent.js is missing: run `npm run build` first')
   ensurePackages(log)
   const {builtInSeconds, dir: binDir} = await ensureBinaries(log)
+  const nodeHelper = await ensureNodeHelper(log)
 
   const existing = readState()
   if (existing?.up && existing.clusters === spec && existing.processes.every((entry) => alive(entry.pid))) {
@@ -362,9 +375,10 @@ export async function up(spec: string, log: Log): Promise<UpResult> {
   await down(() => {})
 
   for (const dir of [STATE_DIR, paths.logs]) mkdirSync(dir, {recursive: true})
-  const state: LabState = {binDir, clusters: spec, processes: [], up: false}
+  const state: LabState = {binDir, clusters: spec, nodeHelper, processes: [], up: false}
   writeState(state)
   await bundleRuntime()
+  linkBusyboxApplets()
 
   log(`creating the network: ${clusters.reduce((count, cluster) => count + cluster.nodes.length, 0)} nodes on one underlay`)
   createUnderlay()

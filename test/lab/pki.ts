@@ -118,13 +118,16 @@ export function clusterPki(cluster: ClusterConfig): ClusterPki {
     controllerManager: issue(dir, 'controller-manager', ca, '/CN=system:kube-controller-manager', client()),
     dir,
     kubeProxy: issue(dir, 'kube-proxy', ca, '/CN=system:kube-proxy', client()),
-    kubeletClient: issue(dir, 'apiserver-kubelet-client', ca, '/O=system:masters/CN=kube-apiserver-kubelet-client', client()),
+    kubeletClient: issue(dir, 'apiserver-kubelet-client', ca, `/O=system:masters/CN=${KUBELET_CLIENT_CN}`, client()),
     nodes,
     scheduler: issue(dir, 'scheduler', ca, '/CN=system:kube-scheduler', client()),
     serviceAccountKey,
     serviceAccountPub,
   }
 }
+
+/** The API server's identity towards kubelets: the only caller a kubelet port accepts. */
+export const KUBELET_CLIENT_CN = 'kube-apiserver-kubelet-client'
 
 const base64 = (file: string) => readFileSync(file).toString('base64')
 

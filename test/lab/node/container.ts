@@ -1,10 +1,14 @@
 /**
  * One container as a process: in the pod's network namespace (or the node's, for hostNetwork), in
- * a private mount and UTS namespace where the volumes, resolv.conf, hosts and the termination log
- * are bind-mounted at their paths, with its output kept as CRI-format log lines
- * ("<RFC 3339 time> stdout|stderr F <line>") so that `kubectl logs` works.
+ * a private mount and UTS namespace where the volumes, resolv.conf, hosts, hostname and the
+ * termination log are bind-mounted at their paths, with its output kept as CRI-format log lines
+ * ("<RFC 3339 time> stdout|stderr F <line>") so that `kubectl logs` works. A container with
+ * `stdin` keeps its stdin open for attach; one with `tty` runs on a terminal of its own (the lab's
+ * Go helper holds it), and its output, on stdout, is what an attached client sees.
  */
 import {spawn, type ChildProcess} from 'node:child_process'
+import {EventEmitter} from 'node:events'
+import type {Writable} from 'node:stream'
 import {appendFileSync, closeSync, existsSync, mkdirSync, openSync, statSync, writeSync} from 'node:fs'
 import {dirname} from 'node:path'
 
@@ -25,7 +29,13 @@ export interface ContainerLaunch {
   logFile: string
   /** Appends each mount point created on the host, so `lab down` can remove it. */
   mountpointRecord: string
+  /** Keep stdin open (spec.stdin), for attach. */
+  stdin: boolean
+  /** Run on a terminal (spec.tty) through this helper's `tty` command. */
+  tty: {helper: string} | undefined
 }
+
+export type OutputStream = 'stdout' | 'stderr'
 
 export interface ExitInfo {
   code: number
@@ -56,8 +66,22 @@ function ensureMountpoint(target: string, isFile: boolean, record: string): void
   }
 }
 
+/**
+ * The node's own tools that set a container up, by absolute path: the container's PATH may lead
+ * to its image's userland first (busybox has applets of the same names that behave otherwise).
+ */
+const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin'
+const NSENTER = systemCommand('nsenter')
+const UNSHARE = systemCommand('unshare')
+
+function systemCommand(name: string): string {
+  for (const dir of SYSTEM_PATH.split(':')) if (existsSync(`${dir}/${name}`)) return `${dir}/${name}`
+  throw new Error(`${name} is missing: install util-linux`)
+}
+
 function initScript(launch: ContainerLaunch, fileMounts: Set<string>): string {
-  const lines = ['set -e']
+  // The container's PATH is restored for its command only.
+  const lines = ['set -e', 'container_path=$PATH', `PATH=${SYSTEM_PATH}`]
   // A sysfs mounted in this namespace shows the pod's own interfaces, as `ip netns exec` arranges.
   lines.push('mount -t sysfs sysfs /sys 2>/dev/null || true')
   lines.push(`hostname ${quote(launch.hostname)}`)
@@ -66,7 +90,7 @@ function initScript(launch: ContainerLaunch, fileMounts: Set<string>): string {
     if (mount.readOnly && !fileMounts.has(mount.target)) lines.push(`mount -o remount,bind,ro ${quote(mount.target)}`)
   }
 
-  lines.push(`cd ${quote(launch.workingDir)}`, 'exec "$@"')
+  lines.push(`cd ${quote(launch.workingDir)}`, 'PATH=$container_path', 'exec "$@"')
   return lines.join('\n')
 }
 
@@ -74,7 +98,10 @@ export class ContainerProcess {
   readonly pid: number
   readonly startedAt = new Date()
   readonly exited: Promise<ExitInfo>
+  readonly tty: boolean
   readonly #child: ChildProcess
+  /** Live output, for attached clients: ('output', stream, chunk). */
+  readonly #output = new EventEmitter()
 
   constructor(launch: ContainerLaunch) {
     const fileMounts = new Set<string>()
@@ -85,19 +112,27 @@ export class ContainerProcess {
     }
 
     mkdirSync(dirname(launch.logFile), {recursive: true})
-    const namespaces = launch.netnsPath ? ['nsenter', `--net=${launch.netnsPath}`, '--'] : []
-    const command = [...namespaces, 'unshare', '--mount', '--uts', '--propagation', 'private', '--', 'sh', '-c', initScript(launch, fileMounts), 'lab-init', ...launch.argv]
+    const namespaces = launch.netnsPath ? [NSENTER, `--net=${launch.netnsPath}`, '--'] : []
+    const program = launch.tty ? [launch.tty.helper, 'tty', '--', ...launch.argv] : launch.argv
+    const command = [...namespaces, UNSHARE, '--mount', '--uts', '--propagation', 'private', '--', '/bin/sh', '-c', initScript(launch, fileMounts), 'lab-init', ...program]
+    this.tty = launch.tty !== undefined
+    this.#output.setMaxListeners(0)
     this.#child = spawn(command[0] as string, command.slice(1), {
       detached: true,
       env: launch.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // fd 3 carries terminal resizes to the tty helper.
+      stdio: [launch.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(launch.tty ? ['pipe' as const] : [])],
     })
+    // A client that writes to a container that has just exited must not crash the runtime.
+    this.#child.stdin?.on('error', () => {})
+    ;(this.#child.stdio[3] as Writable | null)?.on('error', () => {})
     if (this.#child.pid === undefined) throw new Error(`could not start ${launch.argv.join(' ')}`)
     this.pid = this.#child.pid
 
     const log = openSync(launch.logFile, 'a')
     const pending = {stderr: '', stdout: ''}
-    const write = (stream: 'stdout' | 'stderr', chunk: Buffer | null) => {
+    const write = (stream: OutputStream, chunk: Buffer | null) => {
+      if (chunk) this.#output.emit('output', stream, chunk)
       const text = pending[stream] + (chunk ? chunk.toString('utf8') : '')
       const lines = text.split('\n')
       pending[stream] = chunk ? (lines.pop() ?? '') : ''
@@ -114,9 +149,31 @@ export class ContainerProcess {
         write('stdout', null)
         write('stderr', null)
         closeSync(log)
+        this.#output.emit('exit')
         resolve({code: code ?? (signal ? 128 + signalNumber(signal) : 1), finishedAt: new Date(), signal})
       })
     })
+  }
+
+  /** Follows the container's output from now on until it exits; returns the unsubscribe. */
+  follow(onChunk: (stream: OutputStream, chunk: Buffer) => void, onExit: () => void): () => void {
+    this.#output.on('output', onChunk)
+    this.#output.on('exit', onExit)
+    return () => {
+      this.#output.off('output', onChunk)
+      this.#output.off('exit', onExit)
+    }
+  }
+
+  /** The container's stdin, when the spec keeps it open. */
+  get stdin(): Writable | undefined {
+    return this.#child.stdin && !this.#child.stdin.destroyed ? this.#child.stdin : undefined
+  }
+
+  /** Resizes a tty container's terminal. */
+  resize(columns: number, rows: number): void {
+    const channel = this.#child.stdio[3] as Writable | null
+    if (channel && !channel.destroyed) channel.write(`${columns} ${rows}\n`)
   }
 
   /** Signals the container's whole process group. */

@@ -4,10 +4,13 @@
  * server's Node authorizer and NodeRestriction apply as to a kubelet):
  *   - registers the Node, keeps its Lease and Ready condition fresh, routes the cluster's pod CIDRs;
  *   - runs the pods bound to it (pod.ts), reconciling each on a deduplicating work queue;
- *   - serves container logs for `kubectl logs`.
+ *   - serves the kubelet port through its Go helper (exec, attach and port-forward over SPDY and
+ *     WebSocket, with the kubelet's own libraries) and, behind it, container logs and the
+ *     containers' stdio (kubelet-api.ts).
  *
  *   node node-runtime.js CONFIG.json
  */
+import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import {release} from 'node:os'
@@ -109,6 +112,9 @@ async function reportStatus(): Promise<void> {
         condition('Ready', 'True', 'KubeletReady', 'the lab node runtime is posting ready status'),
       ],
       daemonEndpoints: {kubeletEndpoint: {Port: KUBELET_PORT}},
+      // The kubelet port translates WebSocket v5 and port-forward tunnels itself, so the API
+      // server forwards them as they come (k8s.io/kubernetes' node-declared features).
+      declaredFeatures: ['ExtendWebSocketsToKubelet'],
       nodeInfo: {
         architecture: 'amd64',
         bootID,
@@ -295,17 +301,40 @@ async function main(): Promise<void> {
     await Promise.all([...runners.values()].map((runner) => runner.refreshVolumes().catch(() => {})))
   }, 'volume refresh')
 
-  await serveKubeletApi({
-    cert: config.servingCertFile,
-    findPod: (namespace, name) => runners.get(`${namespace}/${name}`),
-    host: config.nodeIP,
-    key: config.servingKeyFile,
-    port: KUBELET_PORT,
-  })
+  await serveKubeletApi({findPod: (namespace, name) => runners.get(`${namespace}/${name}`), socket: config.runtimeSocket})
+  startKubeletPort()
   log.info('node runtime started')
 }
 
+/** The kubelet port, served by the Go helper for as long as this runtime runs. */
+function startKubeletPort(): void {
+  const helper = spawn(
+    config.nodeHelper,
+    [
+      'kubelet',
+      `-listen=${config.nodeIP}:${KUBELET_PORT}`,
+      `-ca=${config.caFile}`,
+      `-cert=${config.servingCertFile}`,
+      `-key=${config.servingKeyFile}`,
+      `-allow-cn=${config.kubeletClientCN}`,
+      `-runtime=${config.runtimeSocket}`,
+    ],
+    {stdio: ['ignore', 'inherit', 'inherit']},
+  )
+  helper.on('exit', (code, signal) => {
+    if (stopping) return
+    log.error('the kubelet port helper exited; restarting it', {code, signal})
+    setTimeout(startKubeletPort, 1000).unref()
+  })
+  kubeletPort = helper
+}
+
+let kubeletPort: ReturnType<typeof spawn> | undefined
+let stopping = false
+
 function shutdown(): void {
+  stopping = true
+  kubeletPort?.kill('SIGTERM')
   for (const runner of runners.values()) void runner.terminate(0)
   setTimeout(() => process.exit(0), 500).unref()
 }

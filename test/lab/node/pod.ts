@@ -11,48 +11,25 @@ import type {KubeClient} from '../../../src/k8s/client.js'
 import {addressInCidr, LAB_MARKER, STATE_DIR} from '../config.js'
 import type {Logger} from '../../../src/agent/runtime/log.js'
 import {ContainerProcess, type Mount} from './container.js'
+import {resolveImage, type NodeFiles} from './images.js'
 import type {NodeNetwork} from './network.js'
 import {runProbe} from './probes.js'
 import type {Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus, Probe, RuntimeConfig} from './types.js'
 import {fieldValue, readKeyed, type VolumeManager} from './volumes.js'
 
-/** Images the lab can run: the project's agent image under upstream's component names, and CoreDNS. */
-const AGENT_IMAGES = new Set([
-  'lighthouse-agent',
-  'lighthouse-coredns',
-  'nettest',
-  'subctl-agent',
-  'submariner-gateway',
-  'submariner-globalnet',
-  'submariner-nettest',
-  'submariner-operator',
-  'submariner-route-agent',
-])
-const COREDNS_IMAGES = new Set(['coredns'])
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 const MAX_TERMINATION_MESSAGE = 4096
 const BACKOFF_START_MS = 1000
 const BACKOFF_MAX_MS = 30_000
 
-export function imageName(image: string): string {
-  const withoutDigest = image.split('@')[0] ?? image
-  const lastSegment = withoutDigest.split('/').pop() ?? withoutDigest
-  return lastSegment.split(':')[0] ?? lastSegment
-}
-
-/** What to run for a container, or why the lab cannot run its image. */
-export function resolveProgram(container: Container, config: Pick<RuntimeConfig, 'agentBundle' | 'corednsBinary'>): {argv: string[]} | {error: string} {
-  const name = imageName(container.image)
-  const command = container.command ?? []
-  const args = container.args ?? []
-  if (AGENT_IMAGES.has(name)) {
-    // The agent image's entrypoint is `node agent.js`; a command replaces it, as in a container.
-    return {argv: command.length > 0 ? [...command, ...args] : [process.execPath, config.agentBundle, ...args]}
-  }
-
-  if (COREDNS_IMAGES.has(name)) return {argv: [config.corednsBinary, ...(command.length > 1 ? command.slice(1) : []), ...args]}
+/** The node's files that stand for the images' programs. */
+export function nodeFiles(config: RuntimeConfig): NodeFiles {
   return {
-    error: `image "${container.image}" is not runnable in the lab: it runs the agent image (${[...AGENT_IMAGES].join(', ')}) and CoreDNS only`,
+    agentBundle: config.agentBundle,
+    busyboxBin: config.busyboxBin,
+    coredns: config.corednsBinary,
+    node: process.execPath,
+    nodeHelper: config.nodeHelper,
   }
 }
 
@@ -146,6 +123,16 @@ export class PodRunner {
     return this.#netns
   }
 
+  /** A container's running process, for exec and attach. */
+  process(container: string): ContainerProcess | undefined {
+    return this.#containers.get(container)?.process
+  }
+
+  /** The spec of a container of the pod. */
+  containerSpec(container: string): Container | undefined {
+    return this.#containers.get(container)?.spec
+  }
+
   /** The log file of a container's current run, or of the previous one. */
   logFile(container: string, previous = false): string | undefined {
     const entry = this.#containers.get(container)
@@ -174,7 +161,7 @@ export class PodRunner {
   async #ensureSandbox(): Promise<boolean> {
     const {config, network} = this.#context
     for (const container of [...(this.pod.spec.initContainers ?? []), ...this.pod.spec.containers]) {
-      const program = resolveProgram(container, config)
+      const program = resolveImage(container.image, container.command, container.args, nodeFiles(config))
       if ('error' in program) {
         this.#setupError = {message: program.error, reason: 'ErrImagePull'}
         this.#eventOnce('image', 'Warning', 'Failed', `Failed to pull image "${container.image}": ${program.error}`)
@@ -227,6 +214,7 @@ export class PodRunner {
     const hostname = this.#hostname()
     const fqdn = this.pod.spec.subdomain ? `${hostname}.${this.pod.spec.subdomain}.${namespace}.svc.${config.clusterDomain} ` : ''
     writeFileSync(join(this.dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${this.ip}\t${fqdn}${hostname}\n`)
+    writeFileSync(join(this.dir, 'hostname'), `${hostname}\n`)
   }
 
   #hostname(): string {
@@ -266,15 +254,16 @@ export class PodRunner {
 
   async #start(container: RunningContainer): Promise<void> {
     const {config} = this.#context
-    const program = resolveProgram(container.spec, config)
+    const program = resolveImage(container.spec.image, container.spec.command, container.spec.args, nodeFiles(config))
     if ('error' in program) throw new Error(program.error)
-    const env = await this.#environment(container.spec)
+    const env = await this.#environment(container.spec, program.path)
     const terminationFile = join(this.dir, 'termination', container.spec.name)
     mkdirSync(join(this.dir, 'termination'), {recursive: true})
     writeFileSync(terminationFile, '')
     const mounts: Mount[] = [
       {readOnly: false, source: join(this.dir, 'resolv.conf'), target: '/etc/resolv.conf'},
       {readOnly: false, source: join(this.dir, 'hosts'), target: '/etc/hosts'},
+      {readOnly: false, source: join(this.dir, 'hostname'), target: '/etc/hostname'},
       {readOnly: false, source: terminationFile, target: container.spec.terminationMessagePath ?? '/dev/termination-log'},
     ]
     for (const mount of container.spec.volumeMounts ?? []) {
@@ -291,6 +280,8 @@ export class PodRunner {
       mountpointRecord: config.mountpointRecord,
       mounts,
       netnsPath: this.#netns ? `/run/netns/${this.#netns}` : undefined,
+      stdin: container.spec.stdin === true,
+      tty: container.spec.tty ? {helper: config.nodeHelper} : undefined,
       workingDir: container.spec.workingDir ?? '/',
     })
     container.process = process
@@ -341,7 +332,7 @@ export class PodRunner {
       .slice(-MAX_TERMINATION_MESSAGE)
   }
 
-  async #environment(container: Container): Promise<Record<string, string>> {
+  async #environment(container: Container, imagePath: string[]): Promise<Record<string, string>> {
     const {client, config} = this.#context
     const namespace = this.pod.metadata.namespace as string
     const apiHost = addressInCidr(config.serviceCIDR, 1)
@@ -357,7 +348,7 @@ export class PodRunner {
       KUBERNETES_SERVICE_HOST: apiHost,
       KUBERNETES_SERVICE_PORT: '443',
       KUBERNETES_SERVICE_PORT_HTTPS: '443',
-      PATH: DEFAULT_PATH,
+      PATH: [...imagePath, DEFAULT_PATH].join(':'),
     }
     for (const source of container.envFrom ?? []) {
       const kind = source.configMapRef ? 'ConfigMap' : 'Secret'

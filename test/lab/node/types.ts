@@ -45,6 +45,9 @@ export interface Container {
   startupProbe?: Probe
   terminationMessagePath?: string
   terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError'
+  stdin?: boolean
+  stdinOnce?: boolean
+  tty?: boolean
 }
 
 export interface KeyToPath {
@@ -159,6 +162,14 @@ export interface RuntimeConfig {
   agentBundle: string
   /** The CoreDNS binary that the CoreDNS image runs. */
   corednsBinary: string
+  /** The lab's Go helper: the kubelet port's streaming endpoints, tty containers, pause. */
+  nodeHelper: string
+  /** Links to busybox, one per applet (busybox and alpine images). */
+  busyboxBin: string
+  /** The unix socket the runtime serves its part of the kubelet API on, for the helper. */
+  runtimeSocket: string
+  /** The common name of the only client the kubelet port accepts: the API server's. */
+  kubeletClientCN: string
   kubeletVersion: string
   /** The resolver of pods with dnsPolicy Default: a lab address where nothing answers. */
   upstreamResolver: string

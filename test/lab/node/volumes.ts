@@ -39,7 +39,12 @@ export function fieldValue(pod: Pod, fieldPath: string, hostIP: string, podIP: s
       return pod.spec.serviceAccountName ?? 'default'
     case 'status.hostIP':
       return hostIP
+    // The kubelet joins one address per family with commas; the lab's pods and nodes are IPv4 only.
+    case 'status.hostIPs':
+      return hostIP
     case 'status.podIP':
+      return podIP
+    case 'status.podIPs':
       return podIP
     default:
       throw new Error(`unsupported fieldRef ${fieldPath}`)
