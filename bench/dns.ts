@@ -24,7 +24,7 @@ import {LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SOURCE_CLUSTER, LABEL_SOURCE
 import {ServiceIndex} from '../src/agent/dns/resolver.js'
 import {DnsServer} from '../src/agent/dns/server.js'
 import {nullLogger} from '../src/agent/runtime/log.js'
-import {ensureBinaries} from '../test/lab/build.js'
+import {ensureBinaries, ensurePackages} from '../test/lab/build.js'
 import {median, percentile, round, sleep} from './support.js'
 
 const {values} = parseArgs({options: {runs: {type: 'string'}, seconds: {type: 'string'}, serve: {type: 'string'}}})
@@ -181,6 +181,8 @@ async function compare(): Promise<void> {
     writeFileSync(queries, queryFile())
     writeFileSync(join(directory, 'db.clusterset.local'), zoneFile())
     writeFileSync(join(directory, 'Corefile'), `${ZONE}:${corednsPort} {\n    bind 127.0.0.1\n    file ${join(directory, 'db.clusterset.local')}\n}\n`)
+    // dnsperf is a Debian package the lab installs with the others.
+    ensurePackages((line) => console.error(`bench: ${line}`))
     const {dir: binaries} = await ensureBinaries((line) => console.error(`build: ${line}`))
 
     const lighthouse = await startServer(process.execPath, ['--import', 'tsx', import.meta.filename, '--serve', String(lighthousePort)], /ready/)

@@ -4,6 +4,7 @@
  */
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 
+import {ensurePackages} from '../test/lab/build.js'
 import {DEFAULT_CLUSTERS, parseClusters} from '../test/lab/config.js'
 import {down, readState, up} from '../test/lab/lab.js'
 import {podNamespace} from '../test/lab/operations.js'
@@ -23,6 +24,9 @@ export const round = (value: number, digits = 2) => Number(value.toFixed(digits)
 
 /** Brings the lab up if it is down; the returned function takes it down again unless it was up before or `keep`. */
 export async function withLab<T>(work: () => Promise<T>, options: {keep?: boolean} = {}): Promise<T> {
+  // The benchmarks' tools (iperf3, dnsperf) are Debian packages the lab installs with its own,
+  // also when the lab is already up.
+  ensurePackages((line) => console.error(`bench: ${line}`))
   const wasUp = readState()?.up === true
   if (!wasUp) {
     console.error('bench: the lab is down, bringing it up')

@@ -2,7 +2,9 @@
 // `npm test`: builds, runs the unit tests, then the lab tests against a real lab, and ends with one
 // line "N passed, N failed, N skipped" that CI reads (vitest prints no such line itself).
 //
-//   npm test                 everything (needs root on Linux: the lab uses network namespaces)
+//   npm test                 everything (needs root on Linux: the lab uses network namespaces); it
+//                            installs what it needs first (Debian packages, the lab's Go-built
+//                            binaries, the MCS conformance suite)
 //   npm test -- --unit       unit tests only
 //   LAB_KEEP=1 npm test      leave the lab running afterwards, for debugging
 import {spawnSync} from 'node:child_process'
@@ -53,6 +55,22 @@ function lab(...args) {
   return step(`lab ${args.join(' ')}`, process.execPath, ['--import', 'tsx', join(root, 'test/lab/cli.ts'), ...args])
 }
 
+/** The MCS API conformance suite on the running lab; its per-spec results join the totals. */
+function conformance() {
+  const output = join(resultsDir, 'conformance', 'results.json')
+  rmSync(output, {force: true})
+  const ok = step('MCS API conformance suite', process.execPath, ['--import', 'tsx', join(root, 'test/conformance/run.ts')])
+  try {
+    const results = JSON.parse(readFileSync(output, 'utf8'))
+    // A spec listed as expected to fail that fails holds its expectation, as vitest's it.fails does.
+    totals.passed += results.passed + results.expectedFailures
+    totals.failed += results.failed
+    if (!ok && results.failed === 0) broken = true
+  } catch {
+    broken = true
+  }
+}
+
 mkdirSync(resultsDir, {recursive: true})
 if (!step('build', process.execPath, [join(root, 'scripts/build.mjs')])) broken = true
 
@@ -64,10 +82,14 @@ if (!broken) {
       process.stdout.write('\nThe lab tests need root on Linux (network namespaces); run `npm test -- --unit` for the unit tests alone.\n')
       broken = true
     } else {
+      // Everything later steps need is installed before the first of them: the lifecycle test
+      // snapshots the host, so nothing may be installed while it runs.
+      if (!lab('prepare')) broken = true
       // The lifecycle test brings a lab up and down itself and compares the host before and after.
-      vitest('lab lifecycle', 'lab', ['test/lab/lifecycle.test.ts'])
-      if (lab('up')) {
+      if (!broken) vitest('lab lifecycle', 'lab', ['test/lab/lifecycle.test.ts'])
+      if (!broken && lab('up')) {
         vitest('lab and end-to-end tests', 'lab', ['--exclude', 'test/lab/lifecycle.test.ts'])
+        conformance()
       } else {
         broken = true
       }

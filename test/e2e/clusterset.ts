@@ -3,7 +3,7 @@
  * the clusterset brought into a known shape, workloads, and probes from pods.
  */
 import {execFileSync, spawn} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -47,7 +47,8 @@ export async function withClient<T>(context: string, work: (client: KubeClient) 
 /** The broker is deployed and both clusters joined with this cable driver (idempotent: join converges). */
 export async function ensureClusterset(driver: 'vxlan' | 'wireguard' = 'vxlan'): Promise<void> {
   const deployed = await withClient('broker', (client) => client.tryGet(Resources.Broker, 'submariner-broker', 'submariner-k8s-broker'))
-  if (!deployed) await subctlOk(['deploy-broker', '--context', 'broker'])
+  // A broker deployed from elsewhere (the demo) left its broker-info.subm there: write one here.
+  if (!deployed || !existsSync(BROKER_INFO)) await subctlOk(['deploy-broker', '--context', 'broker'])
   for (const cluster of ['c1', 'c2']) {
     await subctlOk(['join', BROKER_INFO, '--context', cluster, '--clusterid', cluster, '--gateway-nodes', `${cluster}-worker`, '--cable-driver', driver, '--air-gapped'])
   }

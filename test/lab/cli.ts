@@ -1,4 +1,5 @@
 /**
+ * npm run lab -- prepare                       install the Debian packages, build the binaries and the conformance suite
  * npm run lab -- up [--clusters broker,c1,c2]   bring the lab up (idempotent)
  * npm run lab -- down                          remove everything the lab made
  * npm run lab -- status                        clusters, nodes and processes
@@ -10,6 +11,8 @@
 import {spawnSync} from 'node:child_process'
 import {parseArgs} from 'node:util'
 
+import {ensureConformanceSuite} from '../conformance/suite.js'
+import {ensureBinaries, ensureNodeHelper, ensurePackages} from './build.js'
 import {DEFAULT_CLUSTERS, HOST_NETNS, parseClusters, paths} from './config.js'
 import {execEnvironment, podNamespace, restart, setNodeConnected, status} from './operations.js'
 import {down, readState, up} from './lab.js'
@@ -28,6 +31,13 @@ async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = positionals
 
   switch (verb) {
+    case 'prepare':
+      ensurePackages(log)
+      await ensureBinaries(log)
+      await ensureNodeHelper(log)
+      await ensureConformanceSuite(log)
+      log('everything the lab and the conformance suite need is installed and built')
+      return 0
     case 'up':
       await up(values.clusters ?? readState()?.clusters ?? DEFAULT_CLUSTERS, log)
       return 0
@@ -64,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
 
     default:
       process.stderr.write(
-        'usage: npm run lab -- up [--clusters broker,c1,c2] | down | status | exec [--pod CLUSTER/NS/POD] -- CMD... | restart CLUSTER/COMPONENT | disconnect NODE | reconnect NODE\n' +
+        'usage: npm run lab -- prepare | up [--clusters broker,c1,c2] | down | status | exec [--pod CLUSTER/NS/POD] -- CMD... | restart CLUSTER/COMPONENT | disconnect NODE | reconnect NODE\n' +
           `state: ${paths.state}\n`,
       )
       return 2

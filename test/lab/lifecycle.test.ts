@@ -11,7 +11,7 @@ import {describe, expect, it} from 'vitest'
 import {lab, labState} from '../helpers/lab.js'
 import {CACHE_DIR, NETNS_PREFIX, STATE_DIR} from './config.js'
 
-const LAB_PROGRAMS = /kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|\/etcd|coredns|netns-forward|node-runtime\.js|dist\/agent\.js/
+const LAB_PROGRAMS = /kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|\/etcd|coredns|netns-forward|node-helper|node-runtime\.js|dist\/agent\.js/
 
 interface HostSnapshot {
   namespaces: string[]

@@ -30,9 +30,12 @@ export function fieldValue(pod: Pod, fieldPath: string, hostIP: string, podIP: s
     case 'metadata.uid':
       return metadata.uid ?? ''
     case 'metadata.labels':
-      return Object.entries(metadata.labels ?? {}).map(([key, value]) => `${key}="${value}"`).join('\n')
     case 'metadata.annotations':
-      return Object.entries(metadata.annotations ?? {}).map(([key, value]) => `${key}="${value}"`).join('\n')
+      // key="value" lines in key order, as the kubelet writes them.
+      return Object.entries((fieldPath === 'metadata.labels' ? metadata.labels : metadata.annotations) ?? {})
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, value]) => `${key}="${value}"`)
+        .join('\n')
     case 'spec.nodeName':
       return pod.spec.nodeName ?? ''
     case 'spec.serviceAccountName':

@@ -216,15 +216,70 @@ func runOnTerminal(command *exec.Cmd, in io.Reader, out io.Writer, resize <-chan
 	return err
 }
 
-// Attach connects the client to the container's own stdio, which the node runtime holds.
+// Attach connects the client to the container's own stdio, which the node runtime holds. The
+// output streams are open before stdin flows, so that nothing the container answers is lost.
 func (r *nodeRuntime) Attach(ctx context.Context, id string, in io.Reader, out, errOut io.WriteCloser, tty bool, resize <-chan remotecommandserver.TerminalSize) error {
 	info, err := r.container(ctx, id)
 	if err != nil {
 		return err
 	}
 	parts := strings.SplitN(id, "/", 3)
+	channel := func(name string) string { return runtimePath(append([]string{"attach"}, append(parts, name)...)...) }
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+
+	open := func(name string) (io.ReadCloser, error) {
+		request, err := http.NewRequestWithContext(ctx, http.MethodGet, channel(name), nil)
+		if err != nil {
+			return nil, err
+		}
+		response, err := r.client.Do(request)
+		if err != nil {
+			return nil, err
+		}
+		if response.StatusCode != http.StatusOK {
+			message, _ := io.ReadAll(response.Body)
+			response.Body.Close()
+			return nil, errors.New(strings.TrimSpace(string(message)))
+		}
+		return response.Body, nil
+	}
+	post := func(name string, body io.Reader) {
+		request, err := http.NewRequestWithContext(ctx, http.MethodPost, channel(name), body)
+		if err != nil {
+			return
+		}
+		if response, err := r.client.Do(request); err == nil {
+			response.Body.Close()
+		}
+	}
+
+	// The attachment ends when the container's output ends (it exited) or the client leaves.
+	done := make(chan error, 2)
+	stdout, err := open("stdout")
+	if err != nil {
+		return err
+	}
+	defer stdout.Close()
+	var into io.Writer = io.Discard
+	if out != nil {
+		into = out
+	}
+	go func() {
+		_, err := io.Copy(into, stdout)
+		done <- err
+	}()
+	if !tty && errOut != nil {
+		stderr, err := open("stderr")
+		if err != nil {
+			return err
+		}
+		defer stderr.Close()
+		go func() {
+			_, err := io.Copy(errOut, stderr)
+			done <- err
+		}()
+	}
 
 	if in != nil && info.Stdin {
 		body, writer := io.Pipe()
@@ -232,58 +287,17 @@ func (r *nodeRuntime) Attach(ctx context.Context, id string, in io.Reader, out, 
 			_, err := io.Copy(writer, in)
 			_ = writer.CloseWithError(err)
 		}()
-		go func() {
-			request, err := http.NewRequestWithContext(ctx, http.MethodPost, runtimePath(append([]string{"attach"}, append(parts, "stdin")...)...), body)
-			if err == nil {
-				if response, err := r.client.Do(request); err == nil {
-					response.Body.Close()
-				}
-			}
-		}()
+		go post("stdin", body)
 	}
 	if resize != nil && info.TTY {
 		go func() {
 			for size := range resize {
 				payload, _ := json.Marshal(size)
-				request, err := http.NewRequestWithContext(ctx, http.MethodPost, runtimePath(append([]string{"attach"}, append(parts, "resize")...)...), strings.NewReader(string(payload)))
-				if err != nil {
-					return
-				}
-				if response, err := r.client.Do(request); err == nil {
-					response.Body.Close()
-				}
+				post("resize", strings.NewReader(string(payload)))
 			}
 		}()
 	}
 
-	stream := func(name string, into io.Writer) error {
-		request, err := http.NewRequestWithContext(ctx, http.MethodGet, runtimePath(append([]string{"attach"}, append(parts, name)...)...), nil)
-		if err != nil {
-			return err
-		}
-		response, err := r.client.Do(request)
-		if err != nil {
-			return err
-		}
-		defer response.Body.Close()
-		if response.StatusCode != http.StatusOK {
-			message, _ := io.ReadAll(response.Body)
-			return errors.New(strings.TrimSpace(string(message)))
-		}
-		_, err = io.Copy(into, response.Body)
-		return err
-	}
-
-	// The attachment ends when the container's output ends (it exited) or the client leaves.
-	done := make(chan error, 2)
-	if !tty && errOut != nil {
-		go func() { done <- stream("stderr", errOut) }()
-	}
-	var stdout io.Writer = io.Discard
-	if out != nil {
-		stdout = out
-	}
-	go func() { done <- stream("stdout", stdout) }()
 	err = <-done
 	if ctx.Err() != nil {
 		return nil
