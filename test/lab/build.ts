@@ -4,7 +4,7 @@
  */
 import {createHash} from 'node:crypto'
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {join, relative} from 'node:path'
 
 import {CACHE_DIR, LAB_SOURCE} from './config.js'
 import {imageCommands} from './node/images.js'
@@ -71,7 +71,8 @@ function cacheKey(): string {
     join(TOOLS_MODULE, 'go.sum'),
     join(TOOLS_MODULE, 'netns-forward', 'main.go'),
   ]) {
-    hash.update(file).update(readFileSync(file))
+    // By content and path within the checkout, so that every checkout shares the cache.
+    hash.update(relative(LAB_SOURCE, file)).update(readFileSync(file))
   }
 
   hash.update(sh(['go', 'env', 'GOVERSION']).trim())
@@ -88,7 +89,7 @@ const goBuild = (module: string, args: string[], log: string) =>
 export async function ensureNodeHelper(log: (line: string) => void): Promise<string> {
   const hash = createHash('sha256')
   for (const file of [join(KUBE_MODULE, 'go.mod'), join(KUBE_MODULE, 'go.sum'), ...readdirSync(NODE_HELPER_SOURCE).sort().map((name) => join(NODE_HELPER_SOURCE, name))]) {
-    hash.update(file).update(readFileSync(file))
+    hash.update(relative(LAB_SOURCE, file)).update(readFileSync(file))
   }
 
   hash.update(sh(['go', 'env', 'GOVERSION']).trim())

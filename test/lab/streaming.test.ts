@@ -22,7 +22,8 @@ const c1Config = () => parseClusters(labState().clusters).find((cluster) => clus
 let c1: KubeClient
 
 /** The images of the table (node/images.ts), each with a container that stays up. */
-const IMAGES: Array<{pod: string; image: string; command?: string[]}> = [
+const IMAGES: Array<{pod: string; image: string; command?: string[]; args?: string[]}> = [
+  {args: ['nettest', 'serve', '--tcp-port', '8080'], image: 'quay.io/submariner/nettest:devel', pod: 'agent'},
   {command: ['sleep', '3600'], image: 'busybox:1.36', pod: 'busybox'},
   {command: ['sleep', '3600'], image: 'alpine:3.20', pod: 'alpine'},
   {command: ['sleep', '3600'], image: 'alpine/socat:1.7.4.4', pod: 'socat'},
@@ -57,7 +58,7 @@ function execOnTerminal(pod: string, shellCommand: string, options: {spdy?: bool
 beforeAll(async () => {
   c1 = await clusterClient('c1')
   await c1.create({apiVersion: 'v1', kind: 'Namespace', metadata: {name: NAMESPACE}})
-  for (const {command, image, pod} of IMAGES) await createPod(pod, {containers: [{image, name: 'main', ...(command ? {command} : {})}]})
+  for (const {args, command, image, pod} of IMAGES) await createPod(pod, {containers: [{image, name: 'main', ...(command ? {command} : {}), ...(args ? {args} : {})}]})
 })
 
 afterAll(async () => {
@@ -142,6 +143,21 @@ describe('kubectl attach and port-forward', () => {
       return logs.includes('heard one\nheard two\n') ? logs : undefined
     })
     expect(heard.stdout).toContain('heard one')
+  })
+
+  it('attaches a terminal to a tty container, at the client’s size', async () => {
+    await createPod('shell', {containers: [{command: ['sh'], image: 'busybox', name: 'main', stdin: true, tty: true}]})
+    await running('shell')
+    const attach = `${paths.bin}/kubectl --kubeconfig ${paths.hostKubeconfig} --context c1 attach -it -n ${NAMESPACE} shell`
+    // script(1) gives kubectl a terminal and types what it reads from its own stdin.
+    const result = await run('script', ['-qec', `stty cols 77 rows 19; ${attach}`, '/dev/null'], {input: 'echo "in $(hostname): $(stty size)"; exit 9\n'})
+    expect(result.stdout).toContain('in shell: 19 77')
+    // The shell was the container's main process: it exited with its code.
+    const pod = await eventually('the shell container to exit', async () => {
+      const current = await c1.get<PodLike>(Resources.Pod, 'shell', NAMESPACE)
+      return current.status?.containerStatuses?.[0]?.state.terminated || (current.status as {containerStatuses?: Array<{lastState?: {terminated?: {exitCode: number}}}>})?.containerStatuses?.[0]?.lastState?.terminated
+    })
+    expect(pod.exitCode).toBe(9)
   })
 
   it('forwards a local port to an HTTP server on a privileged port of a pod, over WebSocket and SPDY', async () => {

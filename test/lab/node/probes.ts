@@ -1,5 +1,6 @@
 /** Readiness, liveness and startup probes, run the way the kubelet runs them. */
 import {spawn} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 import {request} from 'node:http'
 import {connect} from 'node:net'
 
@@ -21,12 +22,23 @@ function resolvePort(port: number | string, container: Container): number {
   return named.containerPort
 }
 
+/** The environment of a running container's process. */
+function containerEnvironment(pid: number): NodeJS.ProcessEnv {
+  try {
+    const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean)
+    return Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]))
+  } catch {
+    return process.env
+  }
+}
+
 /** Runs one probe; resolves true on success. */
 export function runProbe(probe: Probe, target: ProbeTarget): Promise<boolean> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000
   if (probe.exec) {
     return new Promise((resolve) => {
-      const child = spawn('nsenter', ['-t', String(target.pid), '-n', '-m', '-u', '--', ...probe.exec!.command], {stdio: 'ignore'})
+      // As the kubelet does, the probe's command runs with the container's environment.
+      const child = spawn('nsenter', ['-t', String(target.pid), '-n', '-m', '-u', '--', ...probe.exec!.command], {env: containerEnvironment(target.pid), stdio: 'ignore'})
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
       child.on('error', () => resolve(false))
       child.on('close', (code) => {
