@@ -306,6 +306,9 @@ async function main(): Promise<void> {
   log.info('node runtime started')
 }
 
+let kubeletPort: ReturnType<typeof spawn> | undefined
+let stopping = false
+
 /** The kubelet port, served by the Go helper for as long as this runtime runs. */
 function startKubeletPort(): void {
   const helper = spawn(
@@ -328,9 +331,6 @@ function startKubeletPort(): void {
   })
   kubeletPort = helper
 }
-
-let kubeletPort: ReturnType<typeof spawn> | undefined
-let stopping = false
 
 function shutdown(): void {
   stopping = true
