@@ -164,9 +164,20 @@ class GatewayEngine {
   }
 
   /** Leadership won: driver, local objects, broker sync, cables, health checks. */
-  async activate(): Promise<void> {
+  /**
+   * Leadership won: build the cables. `leadership` aborts when the lease is lost; every wait here
+   * (the broker may be unreachable) is followed by a look at it, so that a start that outlived its
+   * leadership builds nothing more (deactivate has removed what it built).
+   */
+  async activate(leadership: AbortSignal): Promise<void> {
     const {env, log} = this
+    const lost = () => {
+      if (leadership.aborted) log.info('leadership lost while becoming active: stopping there')
+      return leadership.aborted
+    }
+
     this.#spec = {...this.#spec, backend_config: {...this.#spec.backend_config, ...(await this.#driver.backendConfig())}}
+    if (lost()) return
     this.#nat.local = this.#spec
     this.#active = true
     this.#failure = ''
@@ -177,16 +188,20 @@ class GatewayEngine {
       log.error('cable driver failed', {error})
     }
 
+    if (lost()) return
     const settings = brokerSettings()
     const broker = brokerClient(settings, 'submariner-gateway')
     const localSubnets = [...env.clusterCIDRs, ...env.serviceCIDRs, ...env.globalCIDRs]
     this.#brokerSync = new BrokerSync({broker, brokerNamespace: settings.namespace, clusterId: env.clusterId, local: this.#client, localSubnets, log, namespace: env.namespace})
     await this.#publishLocalObjects()
+    if (lost()) return
     await this.#brokerSync.start()
+    if (lost()) return
 
     this.#endpoints = new Informer<Endpoint>(this.#client, Resources.Endpoint, {log, namespace: env.namespace})
     this.#tunnels = new Controller('tunnels', () => this.#syncTunnels(), log).watch(this.#endpoints, () => ['tunnels'])
     await this.#tunnels.start()
+    if (lost()) return
     this.#tunnels.queue.add('tunnels')
     await this.#labelPod('active')
     log.info('active: the cable engine runs', {driver: this.#driver.name, endpoint: endpointName(this.#spec)})
@@ -469,7 +484,7 @@ export const gatewayRole: RoleModule = {
       log,
       name: LEASE_NAME,
       namespace: env.namespace,
-      onStartedLeading: () => engine.activate(),
+      onStartedLeading: (leadership) => engine.activate(leadership),
       onStoppedLeading: () => engine.deactivate(),
       renewDeadlineMs: settings.renewDeadlineMs,
       retryPeriodMs: settings.retryPeriodMs,

@@ -3,6 +3,11 @@
  * period and gives up leading when it cannot renew within the renew deadline; others take the
  * lease over once it expires. Two additions for fast failover: a caller may say the holder is
  * known dead (its pod's container stopped), and a holder that stops cleanly releases the lease.
+ *
+ * The callbacks run detached from the renewal loop, as client-go runs OnStartedLeading in a
+ * goroutine: a leader whose start-up waits (for a broker that is unreachable, say) keeps renewing,
+ * so no other candidate takes the lease while it still leads. onStartedLeading gets a signal that
+ * aborts when leadership is lost; a callback that fails is logged, never a crash.
  */
 import type {KubeClient} from '../../k8s/client.js'
 import {isConflict, isNotFound} from '../../k8s/errors.js'
@@ -32,7 +37,8 @@ export interface LeaderElectionOptions {
   renewDeadlineMs: number
   retryPeriodMs: number
   log: Logger
-  onStartedLeading: () => void | Promise<void>
+  /** Starts leading; `leadership` aborts when the lease is lost, and the work should stop then. */
+  onStartedLeading: (leadership: AbortSignal) => void | Promise<void>
   onStoppedLeading: () => void | Promise<void>
   /** Whether the current holder is known to be gone, so the lease need not run out first. */
   holderIsDead?: (holder: string) => boolean
@@ -65,6 +71,9 @@ export class LeaderElector {
   #leading = false
   #lastRenew = 0
   #wake: (() => void) | undefined
+  #leadership: AbortController | undefined
+  /** The onStoppedLeading callbacks, in order; the renewal loop never waits for them. */
+  #transitions: Promise<void> = Promise.resolve()
 
   constructor(options: LeaderElectionOptions) {
     this.#options = options
@@ -95,12 +104,11 @@ export class LeaderElector {
         if (!this.#leading) {
           this.#leading = true
           log.info('became the leader', {identity: this.#options.identity, lease: this.#options.name})
-          await this.#options.onStartedLeading()
+          this.#startLeading()
         }
       } else if (this.#leading && Date.now() - this.#lastRenew > renewDeadlineMs) {
-        this.#leading = false
         log.warn('lost the lease', {identity: this.#options.identity, lease: this.#options.name})
-        await this.#options.onStoppedLeading()
+        this.#stopLeading()
       }
 
       await new Promise<void>((resolve) => {
@@ -111,6 +119,30 @@ export class LeaderElector {
     }
 
     if (this.#leading) await this.#release()
+    await this.#transitions
+  }
+
+  #startLeading(): void {
+    const leadership = new AbortController()
+    this.#leadership = leadership
+    // After the stops before it (they undo local state), but never waited for by what follows:
+    // a start may wait on what is unreachable, and the signal tells it to give up.
+    void this.#transitions.then(() => (leadership.signal.aborted ? undefined : this.#callback('onStartedLeading', () => this.#options.onStartedLeading(leadership.signal))))
+  }
+
+  #stopLeading(): void {
+    this.#leading = false
+    this.#leadership?.abort(new Error('leadership lost'))
+    this.#leadership = undefined
+    this.#transitions = this.#transitions.then(() => this.#callback('onStoppedLeading', () => this.#options.onStoppedLeading()))
+  }
+
+  async #callback(name: string, callback: () => void | Promise<void>): Promise<void> {
+    try {
+      await callback()
+    } catch (error) {
+      this.#options.log.error(`${name} failed`, {error, identity: this.#options.identity, lease: this.#options.name})
+    }
   }
 
   async #tryAcquireOrRenew(): Promise<boolean> {
@@ -167,7 +199,6 @@ export class LeaderElector {
       this.#options.log.warn('could not release the lease', {error})
     }
 
-    this.#leading = false
-    await this.#options.onStoppedLeading()
+    this.#stopLeading()
   }
 }
