@@ -216,14 +216,33 @@ export class KubeClient {
           buffer = buffer.slice(newline + 1)
           newline = buffer.indexOf('\n')
           if (line === '') continue
-          const event = JSON.parse(line) as {type: string; object: KubeObject & {code?: number; reason?: string; message?: string}}
+          // Inside a stream listener a throw would be an uncaught exception: every failure of a
+          // line, the server's or the handler's, ends the watch with an error for the caller.
+          let event: {type?: unknown; object?: KubeObject & {code?: number; reason?: string; message?: string}}
+          try {
+            event = JSON.parse(line) as typeof event
+          } catch {
+            fail(new Error(`the watch of ${type.plural} on ${this.endpoint.displayName} sent a line that is not JSON: ${line.slice(0, 200)}`))
+            return
+          }
+
+          if (typeof event?.object !== 'object' || event.object === null || !['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR'].includes(event.type as string)) {
+            fail(new Error(`the watch of ${type.plural} on ${this.endpoint.displayName} sent an event that is not one: ${line.slice(0, 200)}`))
+            return
+          }
+
           if (event.type === 'ERROR') {
             fail(new KubeApiError(event.object.code ?? 500, event.object.reason ?? '', event.object.message ?? 'watch error'))
             return
           }
 
           const object = {apiVersion: apiVersionOf(type), kind: type.kind, ...event.object} as unknown as T
-          onEvent({object, type: event.type as WatchEvent<T>['type']})
+          try {
+            onEvent({object, type: event.type as WatchEvent<T>['type']})
+          } catch (error) {
+            fail(error instanceof Error ? error : new Error(String(error)))
+            return
+          }
         }
       })
       response.on('end', () => {
