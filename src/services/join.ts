@@ -26,6 +26,7 @@ import {
 import type {KubeClient} from '../k8s/client.js'
 import {connectToBroker, openCluster} from '../k8s/connect.js'
 import {isConflict} from '../k8s/errors.js'
+import {retryOnConflict} from '../k8s/retry.js'
 import type {KubeConnectionOptions} from '../k8s/kubeconfig.js'
 import {discoverNetwork} from '../k8s/network-discovery.js'
 import type {NetworkDetails} from '../lib/network-discovery.js'
@@ -338,19 +339,25 @@ async function planAllocationOn(
 /** Records the allocation on the broker: read-modify-write, retried on conflicts. */
 async function recordAllocation(writer: Writer, broker: KubeClient, allocation: Allocation, clusterId: string, step: StepReporter): Promise<void> {
   let configMap = allocation.configMap
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const config = parseAllocationConfig(configMap.data, allocation.keys)
-    const clusters = withAllocation(config.clusters, clusterId, allocation.outcome.cidr)
-    if (formatClusterInfo(clusters) === configMap.data?.clusterinfo) return
-    try {
-      await writer.update('broker', broker, {...configMap, data: {...configMap.data, clusterinfo: formatClusterInfo(clusters)}})
-      step.success(`Updated the ${allocation.keys.title} information on the Broker`)
-      return
-    } catch (error) {
-      if (!isConflict(error)) throw error
-      step.warning(`Conflict occurred updating the ${allocation.keys.title} ConfigMap - retrying`)
-      configMap = await broker.get(Resources.ConfigMap, configMap.metadata.name as string, configMap.metadata.namespace)
-    }
+  try {
+    await retryOnConflict(
+      async (attempt) => {
+        if (attempt > 1) configMap = await broker.get(Resources.ConfigMap, configMap.metadata.name as string, configMap.metadata.namespace)
+        const config = parseAllocationConfig(configMap.data, allocation.keys)
+        const clusters = withAllocation(config.clusters, clusterId, allocation.outcome.cidr)
+        if (formatClusterInfo(clusters) === configMap.data?.clusterinfo) return
+        await writer.update('broker', broker, {...configMap, data: {...configMap.data, clusterinfo: formatClusterInfo(clusters)}})
+        step.success(`Updated the ${allocation.keys.title} information on the Broker`)
+      },
+      {attempts: 10, onConflict: () => step.warning(`Conflict occurred updating the ${allocation.keys.title} ConfigMap - retrying`)},
+    )
+  } catch (error) {
+    if (!isConflict(error)) throw error
+    throw new SubctlError(
+      'ALLOCATION_CONFLICT',
+      `Could not record ${clusterId}'s ${allocation.keys.title} allocation on the broker: the ConfigMap ${configMap.metadata.name} kept changing under 10 attempts`,
+      {cause: error, hint: 'Other clusters are joining at the same time: run subctl join again'},
+    )
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import {CLEANUP_FINALIZER, type ServiceDiscovery} from '../../api/submariner.js'
 import type {KubeClient} from '../../k8s/client.js'
-import {isConflict} from '../../k8s/errors.js'
+import {retryOnConflict} from '../../k8s/retry.js'
 import type {Informer} from '../../k8s/informer.js'
 import {splitKey, type KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
@@ -39,7 +39,8 @@ async function configureClusterDns(client: KubeClient, cr: ServiceDiscovery, ser
   const custom = cr.spec.coreDNSCustomConfig
   const namespace = custom?.namespace || COREDNS_NAMESPACE
   const name = custom?.configMapName || COREDNS_CONFIGMAP
-  for (let attempt = 0; attempt < 5; attempt++) {
+  // A conflict left after the retries goes back to the work queue with the reconcile.
+  await retryOnConflict(async () => {
     const configMap = await client.tryGet<ConfigMap>(Resources.ConfigMap, name, namespace)
     let data: Record<string, string>
     if (custom) {
@@ -52,14 +53,9 @@ async function configureClusterDns(client: KubeClient, cr: ServiceDiscovery, ser
     }
 
     if (JSON.stringify(data) === JSON.stringify(configMap?.data ?? {})) return
-    try {
-      if (configMap) await client.update({...configMap, data})
-      else if (serviceIP) await client.create({apiVersion: 'v1', data, kind: 'ConfigMap', metadata: {name, namespace}})
-      return
-    } catch (error) {
-      if (!isConflict(error)) throw error
-    }
-  }
+    if (configMap) await client.update({...configMap, data})
+    else if (serviceIP) await client.create({apiVersion: 'v1', data, kind: 'ConfigMap', metadata: {name, namespace}})
+  })
 }
 
 export async function reconcileServiceDiscovery(key: string, deps: ServiceDiscoveryDeps): Promise<ReconcileResult> {
