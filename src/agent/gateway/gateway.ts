@@ -75,12 +75,12 @@ function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
 }
 
 /** The PSK string: base64 of the Secret's bytes when mounted (CE_IPSEC_PSKSECRET), else CE_IPSEC_PSK. */
-function pskString(env: NodeJS.ProcessEnv): string {
+function pskString(env: NodeJS.ProcessEnv, log: Logger): string {
   if (env.CE_IPSEC_PSKSECRET) {
     try {
       return readFileSync(join('/var/run/secrets/submariner.io', env.CE_IPSEC_PSKSECRET, 'psk')).toString('base64')
-    } catch {
-      // fall back to the env value
+    } catch (error) {
+      log.warn('could not read the mounted IPsec PSK; using CE_IPSEC_PSK', {error})
     }
   }
 
@@ -214,7 +214,7 @@ class GatewayEngine {
   async deactivate(): Promise<void> {
     this.#stopLeading()
     await this.#removeCables()
-    await this.#labelPod('passive').catch(() => {})
+    await this.#labelPod('passive').catch((error: unknown) => this.#log.warn('could not label the pod passive', {error}))
   }
 
   #stopLeading(): void {
@@ -389,7 +389,9 @@ class GatewayEngine {
     const wasActive = this.#active
     this.#stopLeading()
     if (wasActive) await this.#removeCables()
-    await this.#client.delete(Resources.Gateway, validObjectName(this.#spec.hostname), this.#env.namespace).catch(() => false)
+    await this.#client
+      .delete(Resources.Gateway, validObjectName(this.#spec.hostname), this.#env.namespace)
+      .catch((error: unknown) => this.#log.warn('could not delete the Gateway object on the way out', {error}))
   }
 }
 
@@ -426,9 +428,10 @@ export const gatewayRole: RoleModule = {
     const tools = createTools(log)
     const net = new Net(tools)
     const client = inClusterClient('submariner-gateway', context.env)
-    await net.sysctl('net/ipv4/conf/all/send_redirects', '0').catch(() => {})
+    // Redirects would send remote-bound traffic around the tunnel; a kernel that refuses is only worse off.
+    await net.sysctl('net/ipv4/conf/all/send_redirects', '0').catch((error: unknown) => log.warn('could not turn ICMP redirects off', {error}))
     const cni = await cniAddress(net, env.clusterCIDRs)
-    const driverContext: DriverContext = {cniIp: cni?.address, debug: settings.ipsecDebug, forceEncapsulation: settings.forceEncapsulation, log, net, psk: pskString(context.env), tools}
+    const driverContext: DriverContext = {cniIp: cni?.address, debug: settings.ipsecDebug, forceEncapsulation: settings.forceEncapsulation, log, net, psk: pskString(context.env, log), tools}
     const driver = createDriver(settings.cableDriver, driverContext, settings)
     if (env.uninstall) {
       await uninstallGateway(env, client, driver, env.nodeName, log)
@@ -460,7 +463,7 @@ export const gatewayRole: RoleModule = {
     await engine.labelPassive()
     // A passive node must not keep tunnels from an earlier time it led, whatever driver built them.
     for (const stale of [new VxlanDriver(driverContext), new WireguardDriver(driverContext), new LibreswanDriver(driverContext, false)]) {
-      await stale.cleanup().catch(() => {})
+      await stale.cleanup().catch((error: unknown) => log.warn('could not remove stale cables', {driver: stale.name, error}))
     }
 
     const hostname = env.nodeName
@@ -492,7 +495,7 @@ export const gatewayRole: RoleModule = {
     pods.onEvent(() => elector.poke()).start()
 
     const statusTimer = setInterval(() => void engine.publishStatus().catch((error: unknown) => log.warn('could not publish the Gateway status', {error})), STATUS_INTERVAL_MS)
-    await engine.publishStatus().catch(() => {})
+    await engine.publishStatus().catch((error: unknown) => log.warn('could not publish the Gateway status', {error}))
     context.health.ready = true
     const election = elector.run(context.signal)
     await aborted(context.signal)

@@ -298,7 +298,7 @@ async function main(): Promise<void> {
 
   pods.onEvent((event) => queue.add(objectKey(event.object))).start()
   every(VOLUME_REFRESH_MS, async () => {
-    await Promise.all([...runners.values()].map((runner) => runner.refreshVolumes().catch(() => {})))
+    await Promise.all([...runners.values()].map((runner) => runner.refreshVolumes().catch((error: unknown) => log.warn('could not refresh the volumes', {error, pod: `${runner.pod.metadata.namespace}/${runner.pod.metadata.name}`}))))
   }, 'volume refresh')
 
   await serveKubeletApi({findPod: (namespace, name) => runners.get(`${namespace}/${name}`), socket: config.runtimeSocket})
