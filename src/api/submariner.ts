@@ -199,12 +199,23 @@ export interface Connection {
   latencyRTT?: LatencyRTT
 }
 
+/**
+ * The reason of the Submariner CR's Ready condition when a gateway's cable driver cannot start: a
+ * failure whose cause is known, which join reports at once instead of waiting out its timeout.
+ */
+export const CABLE_DRIVER_FAILED = 'CableDriverFailed'
+
 export interface GatewayStatus {
   version: string
   haStatus: 'active' | 'passive'
   localEndpoint: EndpointSpec
   statusFailure: string
   connections: Connection[]
+  /**
+   * Ours, beside upstream's fields (readers that do not know it ignore it): what the gateway lacks
+   * to work fully, e.g. `PublicIPKnown` False with the reason.
+   */
+  conditions?: Condition[]
 }
 
 export interface Gateway extends KubeObject {

@@ -32,7 +32,6 @@ import {discoverNetwork} from '../k8s/network-discovery.js'
 import type {NetworkDetails} from '../lib/network-discovery.js'
 import type {KubeObject} from '../k8s/objects.js'
 import {Resources} from '../k8s/resources.js'
-import {waitForObject} from '../k8s/wait.js'
 import {
   CLUSTERSET_IP_KEYS,
   clusterSizeProblem,
@@ -54,6 +53,7 @@ import {kubernetesRequirements} from '../lib/requirements.js'
 import type {ProxySettings} from '../manifests/operator.js'
 import {brokerClusterAccount} from '../manifests/rbac.js'
 import {readBrokerInfoFile} from './broker-info-file.js'
+import {waitForComponents} from './component-wait.js'
 import {ensureOperator} from './operator-install.js'
 import {ensureTokenSecret} from './sa-token.js'
 import {Writer, type PlannedObject} from './writer.js'
@@ -624,28 +624,5 @@ export async function join(options: JoinOptions, reporter: Reporter, prompts?: J
   } finally {
     client.close()
     broker?.close()
-  }
-}
-
-type ReadyCr = KubeObject & {status?: {conditions?: Array<{type: string; status: string; message?: string}>}}
-
-const isReady = (object: ReadyCr | undefined) => object?.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') === true
-const progressOf = (object: ReadyCr | undefined) => object?.status?.conditions?.find((condition) => condition.type === 'Ready')?.message ?? 'no status yet'
-
-/** Waits until the operator reports the components deployed and ready. */
-export async function waitForComponents(client: KubeClient, connectivity: boolean, serviceDiscovery: boolean, timeoutMs: number, reporter: Reporter): Promise<void> {
-  const waits: Array<[string, typeof Resources.Submariner, string]> = []
-  if (connectivity) waits.push(['Waiting for the connectivity components', Resources.Submariner, SUBMARINER_CR])
-  if (serviceDiscovery) waits.push(['Waiting for the service discovery components', Resources.ServiceDiscovery, SERVICE_DISCOVERY_CR])
-  for (const [title, type, name] of waits) {
-    await reporter.step(title, async (step) => {
-      await waitForObject<ReadyCr>(client, type, name, OPERATOR_NAMESPACE, isReady, {
-        description: `the operator to report ${type.kind} ${name} ready`,
-        hint: `See kubectl -n ${OPERATOR_NAMESPACE} get pods; "subctl join --no-wait" skips this wait`,
-        progress: progressOf,
-        timeoutMs,
-      })
-      step.success(`${type.kind} components are deployed and ready`)
-    })
   }
 }

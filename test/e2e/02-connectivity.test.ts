@@ -12,7 +12,7 @@ import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {eventually} from '../helpers/lab.js'
 import {setNodeConnected} from '../lab/operations.js'
-import {activeGateway, addSecondGateway, BROKER_INFO, deployEcho, ensureClusterset, gatewayAgentPid, probeEventually, removeSecondGateway, subctlOk, waitConnected, withClient} from './clusterset.js'
+import {activeGateway, addSecondGateway, BROKER_INFO, deployEcho, ensureClusterset, gatewayAgentPid, probeEventually, removeSecondGateway, subctl, subctlOk, waitConnected, withClient} from './clusterset.js'
 
 const NAMESPACE = 'e2e-connectivity'
 
@@ -79,9 +79,11 @@ describe.each(['vxlan', 'wireguard'] as const)('over the %s cable driver', (driv
 })
 
 describe('over the libreswan cable driver, on a kernel without IPsec', () => {
-  it('reports a clear error on the Gateway status and in show gateways, and keeps the gateway running', async () => {
-    await subctlOk(['join', BROKER_INFO, '--context', 'c1', '--clusterid', 'c1', '--gateway-nodes', 'c1-worker', '--cable-driver', 'libreswan', '--air-gapped'])
+  it('fails join with the gateway’s message, reports it in show gateways, and keeps the gateway running but not ready', async () => {
     const failure = /the libreswan cable driver needs (kernel IPsec \(XFRM with ESP\)|libreswan \(the ipsec command\))/
+    const join = await subctl(['join', BROKER_INFO, '--context', 'c1', '--clusterid', 'c1', '--gateway-nodes', 'c1-worker', '--cable-driver', 'libreswan', '--air-gapped'])
+    expect(join.code).toBe(1)
+    expect(join.stderr).toMatch(/Error: The gateway cannot connect the cluster: gateway c1-worker: Error initialising the libreswan cable driver: .*use --cable-driver wireguard or vxlan/)
     await eventually('the Gateway of c1 to report the driver failure', async () => {
       const result = await subctlOk(['show', 'gateways', '--context', 'c1', '-o', 'json'])
       const rows = (JSON.parse(result.stdout) as {clusters: Array<{gateways?: Array<{summary: string}>}>}).clusters[0]?.gateways ?? []
@@ -96,7 +98,20 @@ describe('over the libreswan cable driver, on a kernel without IPsec', () => {
     const before = await restarts()
     await new Promise((resolve) => setTimeout(resolve, 5000))
     expect(await restarts()).toEqual(before)
-    expect(before.every((status) => status?.ready)).toBe(true)
+    // The active gateway carries no traffic without its driver: not ready, but not restarted either.
+    expect(before.map((status) => status?.ready)).toEqual([false])
+  })
+})
+
+describe('a gateway on a network without internet access', () => {
+  it('keeps a gateway that cannot learn its public IP running on its private IP, and says why in join', async () => {
+    await subctlOk(['join', BROKER_INFO, '--context', 'c2', '--clusterid', 'c2', '--gateway-nodes', 'c2-worker', '--cable-driver', 'vxlan', '--air-gapped'])
+    // Without --air-gapped the gateway asks the internet for its public IP; the lab has none.
+    const join = await subctlOk(['join', BROKER_INFO, '--context', 'c1', '--clusterid', 'c1', '--gateway-nodes', 'c1-worker', '--cable-driver', 'vxlan'])
+    expect(join.stderr + join.stdout).toMatch(/Gateway c1-worker: could not determine the public IP with any resolver \(.*\); the gateway uses its private IP\. On a network without internet access, join with --air-gapped/)
+    const gateway = await withClient('c1', (client) => client.get<Gateway>(Resources.Gateway, 'c1-worker', 'submariner-operator'))
+    expect(gateway.status?.conditions).toContainEqual(expect.objectContaining({reason: 'ResolversFailed', status: 'False', type: 'PublicIPKnown'}))
+    await waitConnected('vxlan')
   })
 })
 

@@ -128,6 +128,9 @@ class GatewayEngine {
   readonly #nat: NatDiscovery
   #spec: EndpointSpec
   #failure = ''
+  #driverFailed = false
+  #driverStarted = false
+  readonly #publicIpProblem: string | undefined
   #active = false
   #brokerSync: BrokerSync | undefined
   #tunnels: Controller | undefined
@@ -135,7 +138,8 @@ class GatewayEngine {
   /** Cables per remote cluster: the endpoint and NAT result they were built with. */
   readonly #cables = new Map<string, {endpoint: Endpoint; result: NatResult}>()
 
-  constructor(options: {env: AgentEnvironment; client: KubeClient; log: Logger; driver: CableDriver; spec: EndpointSpec; metrics: GatewayMetrics; net: Net}) {
+  constructor(options: {env: AgentEnvironment; client: KubeClient; log: Logger; driver: CableDriver; spec: EndpointSpec; metrics: GatewayMetrics; net: Net; publicIpProblem?: string}) {
+    this.#publicIpProblem = options.publicIpProblem
     this.#env = options.env
     this.#client = options.client
     this.#log = options.log
@@ -183,8 +187,11 @@ class GatewayEngine {
     this.#failure = ''
     try {
       await this.#driver.init(this.#spec)
+      this.#driverFailed = false
+      this.#driverStarted = true
     } catch (error) {
       this.#failure = `Error initialising the ${this.#driver.name} cable driver: ${(error as Error).message}`
+      this.#driverFailed = true
       log.error('cable driver failed', {error})
     }
 
@@ -217,8 +224,15 @@ class GatewayEngine {
     await this.#labelPod('passive').catch((error: unknown) => this.#log.warn('could not label the pod passive', {error}))
   }
 
+  /** Whether the cable driver runs; an active gateway without it carries no traffic. */
+  get driverStarted(): boolean {
+    return this.#driverStarted
+  }
+
   #stopLeading(): void {
     this.#active = false
+    this.#driverFailed = false
+    this.#driverStarted = false
     this.#tunnels?.stop()
     this.#endpoints?.stop()
     this.#brokerSync?.stop()
@@ -351,6 +365,18 @@ class GatewayEngine {
   /** Writes this node's Gateway object; the active one also removes Gateways nobody refreshes. */
   async publishStatus(): Promise<void> {
     const status: GatewayStatus = {
+      conditions: [
+        ...(this.#active
+          ? [
+              this.#driverFailed
+                ? {message: this.#failure, reason: 'InitFailed', status: 'False' as const, type: 'CableDriverReady'}
+                : {message: `the ${this.#driver.name} cable driver runs`, reason: 'Running', status: 'True' as const, type: 'CableDriverReady'},
+            ]
+          : []),
+        this.#publicIpProblem
+          ? {message: this.#publicIpProblem, reason: 'ResolversFailed', status: 'False', type: 'PublicIPKnown'}
+          : {message: this.#spec.public_ip ? `public IP ${this.#spec.public_ip}` : 'air-gapped: no public IP', reason: this.#spec.public_ip ? 'Resolved' : 'AirGapped', status: 'True', type: 'PublicIPKnown'},
+      ],
       connections: await this.connections(),
       haStatus: this.#active ? 'active' : 'passive',
       localEndpoint: this.#spec,
@@ -444,6 +470,7 @@ export const gatewayRole: RoleModule = {
     const privateIp = (await net.sourceFor('8.8.8.8')) ?? node.status?.addresses?.find((address) => address.type === 'InternalIP')?.address
     if (!privateIp) throw new Error('cannot determine the private IP: no route to 8.8.8.8 and no InternalIP')
     const publicIp = await resolvePublicIp(overrides['public-ip'] ?? settings.publicIpSpec, {airGapped: settings.airGapped, client, namespace: env.namespace})
+    if (publicIp.problem) log.warn('no public IP', {reason: publicIp.problem})
     const spec = localEndpointSpec({
       backend: settings.cableDriver,
       clusterId: env.clusterId,
@@ -453,12 +480,12 @@ export const gatewayRole: RoleModule = {
       natEnabled: settings.natEnabled,
       overrides,
       privateIp,
-      publicIp,
+      publicIp: publicIp.ip,
       subnets: env.globalCIDRs.length > 0 ? env.globalCIDRs : [...env.serviceCIDRs, ...env.clusterCIDRs],
       udpPort: settings.nattPort,
       usingLoadBalancer: settings.publicIpSpec?.startsWith('lb:') ?? false,
     })
-    const engine = new GatewayEngine({client, driver, env, log, metrics: new GatewayMetrics(context), net, spec})
+    const engine = new GatewayEngine({client, driver, env, log, metrics: new GatewayMetrics(context), net, publicIpProblem: publicIp.problem, spec})
     await engine.startNatDiscovery()
     await engine.labelPassive()
     // A passive node must not keep tunnels from an earlier time it led, whatever driver built them.
@@ -468,19 +495,25 @@ export const gatewayRole: RoleModule = {
 
     const hostname = env.nodeName
     const identity = `${hostname}-submariner-gateway-${randomBytes(4).toString('hex')}`
-    const pods = new Informer<KubeObject & {spec?: {nodeName?: string}; status?: {containerStatuses?: Array<{ready: boolean; state?: {running?: object}}>}}>(client, Resources.Pod, {
+    const pods = new Informer<KubeObject & {spec?: {nodeName?: string}; status?: {containerStatuses?: Array<{ready: boolean; state?: {running?: {startedAt?: string}}}>}}>(client, Resources.Pod, {
       labelSelector: 'app=submariner-gateway',
       log,
       namespace: env.podNamespace,
     })
     const elector = new LeaderElector({
       client,
-      // Another node's gateway whose container stopped is dead: take over without waiting for the lease to run out.
-      holderIsDead: (holder) => {
+      // Another node's gateway whose container stopped, or started again since it took the lease
+      // (the holder was the process before), is dead: take over without waiting for the lease to
+      // run out. Readiness says nothing here: a leader whose cable driver failed is alive, not ready.
+      holderIsDead: (holder, lease) => {
         const holderNode = holder.replace(/-submariner-gateway(-[0-9a-f]+)?$/, '')
         if (holderNode === hostname) return false
         const pod = pods.list().find((candidate) => candidate.spec?.nodeName === holderNode && !candidate.metadata.deletionTimestamp)
-        return !pod?.status?.containerStatuses?.every((status) => status.ready && status.state?.running)
+        const acquired = Date.parse(lease.acquireTime ?? '') || 0
+        return !pod?.status?.containerStatuses?.every((status) => {
+          const started = Date.parse(status.state?.running?.startedAt ?? '')
+          return Number.isFinite(started) && started <= acquired
+        })
       },
       identity,
       leaseDurationMs: settings.leaseDurationMs,
@@ -494,9 +527,12 @@ export const gatewayRole: RoleModule = {
     })
     pods.onEvent(() => elector.poke()).start()
 
-    const statusTimer = setInterval(() => void engine.publishStatus().catch((error: unknown) => log.warn('could not publish the Gateway status', {error})), STATUS_INTERVAL_MS)
-    await engine.publishStatus().catch((error: unknown) => log.warn('could not publish the Gateway status', {error}))
-    context.health.ready = true
+    const publish = () => engine.publishStatus().catch((error: unknown) => log.warn('could not publish the Gateway status', {error}))
+    const statusTimer = setInterval(() => void publish(), STATUS_INTERVAL_MS)
+    await publish()
+    // Passive, or leading with its cable driver started; and only once the election has had its
+    // first say, so that a gateway about to fail as the leader is never counted ready meanwhile.
+    context.health.ready = () => elector.settled && (!elector.leading || engine.driverStarted)
     const election = elector.run(context.signal)
     await aborted(context.signal)
     clearInterval(statusTimer)

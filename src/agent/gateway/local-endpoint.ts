@@ -63,56 +63,87 @@ function httpsGet(url: string, timeoutMs: number): Promise<string> {
   })
 }
 
+export interface PublicIp {
+  /** The address, or '' when it is unknown (the Endpoint then has only its private IP). */
+  ip: string
+  /** Why the address is unknown, for the Gateway status; undefined when it is known or air-gapped. */
+  problem?: string
+}
+
 /**
  * Resolves the public IP from a spec of comma-separated method:value entries (ipv4:, dns:, lb:,
- * api:), first success wins. Air-gapped, only ipv4: entries count and failure means "none".
+ * api:), first success wins. Air-gapped, only ipv4: entries count and failure means "none". A
+ * gateway whose resolvers all fail keeps running without a public IP (upstream's crash-loops):
+ * NAT discovery then finds which of the peers' addresses answer, and the reason is reported.
  */
-export async function resolvePublicIp(spec: string | undefined, options: {airGapped: boolean; client: KubeClient; namespace: string}): Promise<string> {
+export async function resolvePublicIp(spec: string | undefined, options: {airGapped: boolean; client: KubeClient; namespace: string; timeoutMs?: number}): Promise<PublicIp> {
   const entries = spec ? spec.split(',').map((entry) => entry.trim()).filter(Boolean) : [...DEFAULT_RESOLVERS].sort(() => Math.random() - 0.5)
-  for (const entry of entries) {
+  const methods = entries.map((entry) => {
     const separator = entry.indexOf(':')
     if (separator === -1) throw new Error(`public IP resolver "${entry}" is not method:value`)
     const method = entry.slice(0, separator)
-    const value = entry.slice(separator + 1)
-    if (options.airGapped && method !== 'ipv4') continue
+    if (!RESOLVER_METHODS.includes(method)) throw new Error(`unknown public IP resolver method "${method}"`)
+    return {entry, method, value: entry.slice(separator + 1)}
+  })
+  const usable = methods.filter(({method}) => !options.airGapped || method === 'ipv4')
+  // One at a time, as upstream does, but within one deadline: on a network where none answers (no
+  // internet, DNS that times out) the gateway learns so in seconds, not after every resolver's
+  // own timeouts in turn.
+  const deadline = Date.now() + (options.timeoutMs ?? RESOLVERS_TIMEOUT_MS)
+  const failures: string[] = []
+  for (const {entry, method, value} of usable) {
+    const left = deadline - Date.now()
+    if (left <= 0) {
+      failures.push(`${entry}: not tried, out of time`)
+      continue
+    }
+
     try {
-      switch (method) {
-        case 'ipv4': {
-          const ip = firstIPv4(value)
-          if (ip) return ip
-          break
-        }
-
-        case 'dns': {
-          const addresses = (await lookup(value, {all: true, family: 4})).map((address) => address.address).sort()
-          if (addresses[0]) return addresses[0]
-          break
-        }
-
-        case 'lb': {
-          const service = await options.client.tryGet<KubeObject & {status?: {loadBalancer?: {ingress?: Array<{ip?: string; hostname?: string}>}}}>(Resources.Service, value, options.namespace)
-          const ingress = service?.status?.loadBalancer?.ingress?.[0]
-          if (ingress?.ip) return ingress.ip
-          if (ingress?.hostname) return (await lookup(ingress.hostname, {family: 4})).address
-          break
-        }
-
-        case 'api': {
-          const ip = firstIPv4(await httpsGet(`https://${value}`, 30_000))
-          if (ip) return ip
-          break
-        }
-
-        default:
-          throw new Error(`unknown public IP resolver method "${method}"`)
-      }
+      const ip = await withTimeout(resolveWith(method, value, options), left)
+      if (ip) return {ip}
+      failures.push(`${entry}: no IPv4 address`)
     } catch (error) {
-      if ((error as Error).message.startsWith('unknown public IP')) throw error
+      failures.push(`${entry}: ${(error as Error).message}`)
     }
   }
 
-  if (options.airGapped) return ''
-  throw new Error('could not determine the public IP with any resolver')
+  if (options.airGapped) return {ip: ''}
+  const tried = failures.slice(0, 3).join('; ') + (failures.length > 3 ? `; and ${failures.length - 3} more` : '')
+  return {
+    ip: '',
+    problem: `could not determine the public IP with any resolver (${tried}); the gateway uses its private IP. On a network without internet access, join with --air-gapped; or name the address with the gateway.submariner.io/public-ip node label`,
+  }
+}
+
+const RESOLVER_METHODS = ['ipv4', 'dns', 'lb', 'api']
+const RESOLVERS_TIMEOUT_MS = 15_000
+
+function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)
+  })
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer))
+}
+
+async function resolveWith(method: string, value: string, options: {client: KubeClient; namespace: string}): Promise<string | undefined> {
+  switch (method) {
+    case 'ipv4':
+      return firstIPv4(value)
+    case 'dns':
+      return (await lookup(value, {all: true, family: 4})).map((address) => address.address).sort()[0]
+    case 'lb': {
+      const service = await options.client.tryGet<KubeObject & {status?: {loadBalancer?: {ingress?: Array<{ip?: string; hostname?: string}>}}}>(Resources.Service, value, options.namespace)
+      const ingress = service?.status?.loadBalancer?.ingress?.[0]
+      if (ingress?.ip) return ingress.ip
+      return ingress?.hostname ? (await lookup(ingress.hostname, {family: 4})).address : undefined
+    }
+
+    case 'api':
+      return firstIPv4(await httpsGet(`https://${value}`, 30_000))
+    default:
+      return undefined
+  }
 }
 
 export interface LocalEndpointInput {

@@ -96,9 +96,12 @@ export async function reconcileServiceDiscovery(key: string, deps: ServiceDiscov
   const status = {
     conditions: setCondition(
       cr.status?.conditions,
-      pending.length === 0
-        ? condition('Ready', 'True', 'ComponentsReady', 'The Lighthouse agent and DNS server are deployed and ready')
-        : condition('Ready', 'False', 'ComponentsNotReady', `Waiting for ${pending.join(', ')}`),
+      {
+        ...(pending.length === 0
+          ? condition('Ready', 'True', 'ComponentsReady', 'The Lighthouse agent and DNS server are deployed and ready')
+          : condition('Ready', 'False', 'ComponentsNotReady', `Waiting for ${pending.join(', ')}`)),
+        observedGeneration: cr.metadata.generation,
+      },
     ),
   }
   if (statusChanged(cr.status, status)) await client.update({...cr, status}, 'status')

@@ -4,7 +4,7 @@
  * ServiceDiscovery CR when service discovery is on, and the CR's status. Deleting the CR runs the
  * uninstall DaemonSets on every node before the finalizer is released.
  */
-import {CLEANUP_FINALIZER, SERVICE_DISCOVERY_CR, type ServiceDiscovery, type Submariner, type SubmarinerStatus} from '../../api/submariner.js'
+import {CABLE_DRIVER_FAILED, CABLE_DRIVERS, CLEANUP_FINALIZER, SERVICE_DISCOVERY_CR, type Gateway, type ServiceDiscovery, type Submariner, type SubmarinerStatus} from '../../api/submariner.js'
 import type {KubeClient} from '../../k8s/client.js'
 import type {Informer} from '../../k8s/informer.js'
 import {splitKey, type KubeObject} from '../../k8s/objects.js'
@@ -74,8 +74,8 @@ function serviceDiscoveryFor(cr: Submariner): ServiceDiscovery {
   }
 }
 
-async function applyOwned(client: KubeClient, owner: Submariner, object: KubeObject): Promise<void> {
-  await client.apply({...object, metadata: {...object.metadata, ownerReferences: ownedBy(owner)}})
+async function applyOwned(client: KubeClient, owner: Submariner, object: KubeObject): Promise<KubeObject> {
+  return client.apply({...object, metadata: {...object.metadata, ownerReferences: ownedBy(owner)}})
 }
 
 /** Removes the components, runs the uninstall DaemonSets to completion, then releases the CR. */
@@ -131,7 +131,12 @@ export async function reconcileSubmariner(key: string, deps: SubmarinerDeps): Pr
   const daemonSets = [gatewayDaemonSet(cr.spec, network, deps.proxy), routeAgentDaemonSet(cr.spec, network)]
   if (cr.spec.globalCIDR) daemonSets.push(globalnetDaemonSet(cr.spec, network))
   else await client.delete(Resources.DaemonSet, GLOBALNET, namespace)
-  for (const object of [...daemonSets, ...metricsServices(namespace as string, Boolean(cr.spec.globalCIDR))]) await applyOwned(client, cr, object)
+  // The generation each DaemonSet has now: the informer's copy may still be of the one before.
+  const appliedGeneration = new Map<string, number>()
+  for (const object of [...daemonSets, ...metricsServices(namespace as string, Boolean(cr.spec.globalCIDR))]) {
+    const applied = await applyOwned(client, cr, object)
+    if (applied.kind === 'DaemonSet') appliedGeneration.set(applied.metadata.name as string, applied.metadata.generation ?? 0)
+  }
   if (cr.spec.serviceDiscoveryEnabled) await client.apply(serviceDiscoveryFor(cr))
   else await client.delete(Resources.ServiceDiscovery, SERVICE_DISCOVERY_CR, namespace)
 
@@ -140,16 +145,35 @@ export async function reconcileSubmariner(key: string, deps: SubmarinerDeps): Pr
     return daemonSet ? {lastResourceVersion: daemonSet.metadata.resourceVersion, status: daemonSet.status ?? {}} : undefined
   }
 
-  const pending = daemonSets.map((daemonSet) => daemonSet.metadata.name as string).filter((dsName) => !daemonSetReady(deps.daemonSets.get(`${namespace}/${dsName}`)))
+  const pending = daemonSets
+    .map((daemonSet) => daemonSet.metadata.name as string)
+    .filter((dsName) => {
+      const seen = deps.daemonSets.get(`${namespace}/${dsName}`)
+      return !daemonSetReady(seen) || (seen?.metadata.generation ?? 0) < (appliedGeneration.get(dsName) ?? 0)
+    })
+  // A gateway whose cable driver cannot start is a failure with a known cause, not a wait; one
+  // that still reports another driver than the CR's is a gateway from before, about to be replaced.
+  const driverFailures = (deps.gateways.list() as Gateway[])
+    .filter((gateway) => gateway.metadata.namespace === namespace && gateway.status?.localEndpoint.backend === (cr.spec.cableDriver || CABLE_DRIVERS[0]))
+    .flatMap((gateway) => {
+      const failed = gateway.status?.conditions?.find((entry) => entry.type === 'CableDriverReady' && entry.status === 'False')
+      return failed ? [`gateway ${gateway.metadata.name}: ${failed.message}`] : []
+    })
   const status: SubmarinerStatus = {
     ...(cr.spec.airGappedDeployment ? {airGappedDeployment: true} : {}),
     clusterCIDR: network.clusterCIDR,
     clusterID: cr.spec.clusterID,
     conditions: setCondition(
       cr.status?.conditions,
-      pending.length === 0
-        ? condition('Ready', 'True', 'ComponentsReady', 'All connectivity components are deployed and ready')
-        : condition('Ready', 'False', 'ComponentsNotReady', `Waiting for ${pending.join(', ')}`),
+      {
+        ...(driverFailures.length > 0
+          ? condition('Ready', 'False', CABLE_DRIVER_FAILED, driverFailures.join('; '))
+          : pending.length === 0
+            ? condition('Ready', 'True', 'ComponentsReady', 'All connectivity components are deployed and ready')
+            : condition('Ready', 'False', 'ComponentsNotReady', `Waiting for ${pending.join(', ')}`)),
+        // Which spec the condition speaks of: join waits for one about the spec it wrote.
+        observedGeneration: cr.metadata.generation,
+      },
     ),
     gatewayDaemonSetStatus: summary(GATEWAY),
     gateways: deps.gateways

@@ -10,8 +10,11 @@ import type {Registry} from 'prom-client'
 export interface HealthState {
   /** Set false when the role can no longer do its work; /healthz then answers 503. */
   live: boolean
-  /** Set true once the role serves; /readyz answers 503 before that. */
-  ready: boolean
+  /**
+   * Set true once the role serves; /readyz answers 503 before that. A function is asked at each
+   * probe, for a role whose readiness follows its state (the gateway's, its election and driver).
+   */
+  ready: boolean | (() => boolean)
 }
 
 export interface HealthServer {
@@ -23,7 +26,7 @@ export async function serveHealth(port: number, state: HealthState, registry: Re
   const server: Server = createServer(async (request, response) => {
     const path = (request.url ?? '/').split('?')[0]
     if (path === '/healthz' || path === '/readyz') {
-      const ok = path === '/healthz' ? state.live : state.ready
+      const ok = path === '/healthz' ? state.live : typeof state.ready === 'function' ? state.ready() : state.ready
       response.writeHead(ok ? 200 : 503, {'Content-Type': 'text/plain'})
       response.end(ok ? 'ok\n' : 'not ok\n')
       return

@@ -41,7 +41,7 @@ export interface LeaderElectionOptions {
   onStartedLeading: (leadership: AbortSignal) => void | Promise<void>
   onStoppedLeading: () => void | Promise<void>
   /** Whether the current holder is known to be gone, so the lease need not run out first. */
-  holderIsDead?: (holder: string) => boolean
+  holderIsDead?: (holder: string, lease: LeaseSpec) => boolean
 }
 
 /** Kubernetes MicroTime: RFC 3339 with microseconds. */
@@ -69,6 +69,7 @@ async function withinDeadline<T>(attempt: Promise<T>, deadlineMs: number): Promi
 export class LeaderElector {
   readonly #options: LeaderElectionOptions
   #leading = false
+  #settled = false
   #lastRenew = 0
   #wake: (() => void) | undefined
   #leadership: AbortController | undefined
@@ -81,6 +82,11 @@ export class LeaderElector {
 
   get leading(): boolean {
     return this.#leading
+  }
+
+  /** Whether the first attempt at the lease has ended, so that `leading` means something. */
+  get settled(): boolean {
+    return this.#settled
   }
 
   /** Tries again now rather than after the retry period (e.g. the holder was just seen to die). */
@@ -99,6 +105,7 @@ export class LeaderElector {
         log.warn('lease update failed', {error, lease: this.#options.name})
       }
 
+      this.#settled = true
       if (held) {
         this.#lastRenew = Date.now()
         if (!this.#leading) {
@@ -172,7 +179,7 @@ export class LeaderElector {
     if (holder === identity) {
       spec.acquireTime = lease.spec.acquireTime ?? spec.acquireTime
       spec.leaseTransitions = lease.spec.leaseTransitions ?? 0
-    } else if (holder === '' || expired || this.#options.holderIsDead?.(holder)) {
+    } else if (holder === '' || expired || this.#options.holderIsDead?.(holder, lease.spec)) {
       spec.leaseTransitions = (lease.spec.leaseTransitions ?? 0) + 1
     } else {
       return false
