@@ -10,12 +10,23 @@ import {basename, dirname, join} from 'node:path'
 import {backupFileName, decodeBrokerInfo, encodeBrokerInfo, type BrokerInfo} from '../lib/broker-info.js'
 import {usageError} from '../lib/errors.js'
 
+/** Far more than any broker-info file (a few KiB): a larger file is not one, and is not read whole. */
+const MAX_BROKER_INFO_BYTES = 1024 * 1024
+
 /** Reads and validates a broker-info file; every problem is a one-line usage error naming the file. */
 export async function readBrokerInfoFile(path: string): Promise<BrokerInfo> {
+  const unreadable = (why: string) =>
+    usageError('BROKER_INFO_UNREADABLE', `Cannot read the broker information file "${path}": ${why}`, 'Pass the path of the broker-info.subm written by "subctl deploy-broker"')
   let content: string
   try {
+    // Looked at before it is opened: a FIFO would block the read, and /dev/zero never ends it.
+    const info = await stat(path)
+    if (info.isDirectory()) throw unreadable('it is a directory')
+    if (!info.isFile()) throw unreadable('it is not a regular file (a device, a FIFO or a socket)')
+    if (info.size > MAX_BROKER_INFO_BYTES) throw unreadable(`it is ${info.size} bytes, far too large for a broker-info file`)
     content = await readFile(path, 'utf8')
   } catch (error) {
+    if ((error as {code?: string}).code === 'BROKER_INFO_UNREADABLE') throw error
     const code = (error as NodeJS.ErrnoException).code
     const why =
       code === 'ENOENT'
@@ -25,11 +36,7 @@ export async function readBrokerInfoFile(path: string): Promise<BrokerInfo> {
           : code === 'EISDIR'
             ? 'it is a directory'
             : (error as Error).message
-    throw usageError(
-      'BROKER_INFO_UNREADABLE',
-      `Cannot read the broker information file "${path}": ${why}`,
-      'Pass the path of the broker-info.subm written by "subctl deploy-broker"',
-    )
+    throw unreadable(why)
   }
 
   return decodeBrokerInfo(content, path)
