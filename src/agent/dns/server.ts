@@ -32,6 +32,16 @@ export interface DnsServerOptions {
   registry: Registry
 }
 
+/**
+ * The query type as a metric label: the types a client of cluster DNS asks for, else "other". A
+ * label per type a packet names would let a hostile client grow the metrics without bound.
+ */
+const METRIC_TYPES = new Set(['A', 'AAAA', 'ANY', 'CNAME', 'NS', 'PTR', 'SOA', 'SRV', 'TXT'])
+function metricType(type: string | undefined): string {
+  if (type === undefined) return 'none'
+  return METRIC_TYPES.has(type) ? type : 'other'
+}
+
 export class DnsServer {
   readonly #options: DnsServerOptions
   readonly #ttl: number
@@ -104,8 +114,22 @@ export class DnsServer {
     await new Promise<void>((resolve) => (this.#tcp ? this.#tcp.close(() => resolve()) : resolve()))
   }
 
-  /** Decodes one query and encodes its answer; undefined for packets that deserve no answer. */
+  /**
+   * Decodes one query and encodes its answer; undefined for packets that deserve no answer. Never
+   * throws: it runs in socket listeners, where a throw would end the server. A packet that decodes
+   * but whose answer cannot be encoded (a hostile name, say) is counted as malformed and dropped.
+   */
   handle(message: Buffer, transport: 'udp' | 'tcp'): Buffer | undefined {
+    try {
+      return this.#answer(message, transport)
+    } catch (error) {
+      this.#malformed.inc()
+      this.#options.log.debug('dropped a packet that could not be answered', {error, transport})
+      return undefined
+    }
+  }
+
+  #answer(message: Buffer, transport: 'udp' | 'tcp'): Buffer | undefined {
     const started = process.hrtime.bigint()
     let query: Packet
     try {
@@ -158,7 +182,7 @@ export class DnsServer {
       encoded = dnsPacket.encode({...response, additionals: response.additionals, answers: [], authorities: [], flags: (response.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE})
     }
 
-    this.#requests.inc({rcode: String(rcode), transport, type: question?.type ?? 'none'})
+    this.#requests.inc({rcode: String(rcode), transport, type: metricType(question?.type)})
     this.#latency.observe(Number(process.hrtime.bigint() - started) / 1e9)
     return encoded
   }
