@@ -104,6 +104,11 @@ export function importableNamespace(namespace: string | undefined, own: {submari
   return !PROTECTED_NAMESPACES.includes(namespace) && namespace !== own.submarinerNamespace && namespace !== own.brokerNamespace
 }
 
+/** Why a Service of this namespace is not exported, said where the user looks (the ServiceExport, subctl export). */
+export function unexportableNamespaceMessage(namespace: string): string {
+  return `Services in namespace "${namespace}" are not exported: no cluster imports into system, Submariner or broker namespaces`
+}
+
 /** UTC Unix nanoseconds of an RFC 3339 time, as the per-cluster timestamp annotations hold them. */
 export function exportTimestamp(creationTimestamp: string | undefined): string {
   const ms = Date.parse(creationTimestamp ?? '')

@@ -7,7 +7,9 @@ import {openCluster} from '../k8s/connect.js'
 import {isAlreadyExists, isNotFound} from '../k8s/errors.js'
 import type {KubeConnectionOptions} from '../k8s/kubeconfig.js'
 import {Resources} from '../k8s/resources.js'
+import {BROKER_NAMESPACE, OPERATOR_NAMESPACE} from '../api/submariner.js'
 import {SubctlError, usageError} from '../lib/errors.js'
+import {importableNamespace, unexportableNamespaceMessage} from '../lib/lighthouse.js'
 
 export interface ExportOptions {
   connection: KubeConnectionOptions
@@ -34,6 +36,11 @@ export async function exportService(options: ExportOptions): Promise<ExportResul
   const useClustersetIP = options.useClustersetIP === undefined ? undefined : parseBoolean(options.useClustersetIP)
   const {client, target} = await openCluster(options.connection)
   const namespace = options.namespace ?? target.namespace ?? 'default'
+  if (!importableNamespace(namespace, {brokerNamespace: BROKER_NAMESPACE, submarinerNamespace: OPERATOR_NAMESPACE})) {
+    client.close()
+    throw usageError('NAMESPACE_NOT_EXPORTABLE', unexportableNamespaceMessage(namespace), 'Export a Service of an application namespace')
+  }
+
   try {
     const service = await client.tryGet(Resources.Service, options.name, namespace)
     if (!service) {
@@ -70,6 +77,11 @@ export async function exportService(options: ExportOptions): Promise<ExportResul
 export async function unexportService(options: ExportOptions): Promise<ExportResult> {
   const {client, target} = await openCluster(options.connection)
   const namespace = options.namespace ?? target.namespace ?? 'default'
+  if (!importableNamespace(namespace, {brokerNamespace: BROKER_NAMESPACE, submarinerNamespace: OPERATOR_NAMESPACE})) {
+    client.close()
+    throw usageError('NAMESPACE_NOT_EXPORTABLE', unexportableNamespaceMessage(namespace), 'Export a Service of an application namespace')
+  }
+
   try {
     const removed = await client.delete(Resources.ServiceExport, options.name, namespace)
     if (!removed) {

@@ -136,6 +136,26 @@ describe('service discovery across clusters', () => {
     expect(again.stderr).toMatch(/Error: Service e2e-discovery\/web was not previously exported/)
   })
 
+  it('refuses to export a Service of a system namespace, in subctl and on the ServiceExport', async () => {
+    const refused = await subctl(['export', 'service', 'kube-dns', '-n', 'kube-system', '--context', 'c2'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(/Error: Services in namespace "kube-system" are not exported: no cluster imports into system, Submariner or broker namespaces/)
+
+    // Made behind subctl's back, the export says why on its conditions instead of "Ready".
+    await withClient('c2', async (client) => {
+      await client.create({apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceExport', metadata: {name: 'kube-dns', namespace: 'kube-system'}})
+      try {
+        const valid = await eventually('the ServiceExport to be judged', async () => {
+          const object = await client.get<KubeObject & {status?: {conditions?: Array<{type: string; status: string; reason: string}>}}>(Resources.ServiceExport, 'kube-dns', 'kube-system')
+          return object.status?.conditions?.find((entry) => entry.type === 'Valid')
+        }, 30_000)
+        expect(valid).toMatchObject({reason: 'NamespaceNotExportable', status: 'False'})
+      } finally {
+        await client.delete(Resources.ServiceExport, 'kube-dns', 'kube-system')
+      }
+    })
+  })
+
   it('leaves a cluster out of the answers while its gateway connection is down', async () => {
     // Point c1's health check at an address nobody answers: the connection goes to error, as upstream's e2e does.
     const endpointName = await withClient('c2', async (client) => {

@@ -48,6 +48,7 @@ import {
   describePorts,
   exportTimestamp,
   importableNamespace,
+  unexportableNamespaceMessage,
   importType,
   localImportName,
   samePorts,
@@ -173,7 +174,11 @@ export class LighthouseAgent {
     let valid: Condition | undefined
     let localImport: ServiceImport | undefined
     if (exportObject) {
-      if (!serviceObject) {
+      const {brokerNamespace, namespace: submarinerNamespace} = this.#settings
+      if (!importableNamespace(namespace, {brokerNamespace, submarinerNamespace})) {
+        // Every other cluster would decline it without a word: refuse it here, on the export.
+        valid = condition('Valid', 'False', 'NamespaceNotExportable', unexportableNamespaceMessage(namespace))
+      } else if (!serviceObject) {
         valid = condition('Valid', 'False', 'ServiceUnavailable', "Service to be exported doesn't exist")
       } else {
         const type = importType(serviceObject)
