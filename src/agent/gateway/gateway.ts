@@ -167,9 +167,8 @@ class GatewayEngine {
     return this.#nat.start()
   }
 
-  /** Leadership won: driver, local objects, broker sync, cables, health checks. */
   /**
-   * Leadership won: build the cables. `leadership` aborts when the lease is lost; every wait here
+   * Leadership won: driver, local objects, broker sync, cables, health checks. `leadership` aborts when the lease is lost; every wait here
    * (the broker may be unreachable) is followed by a look at it, so that a start that outlived its
    * leadership builds nothing more (deactivate has removed what it built).
    */
