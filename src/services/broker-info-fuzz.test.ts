@@ -14,6 +14,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {encodeBrokerInfo, pskSecret, type BrokerInfo} from '../lib/broker-info.js'
 import {SubctlError} from '../lib/errors.js'
 import {readBrokerInfoFile} from './broker-info-file.js'
+import {seededRandom} from '../../test/helpers/seeded-random.js'
 
 const VALID: BrokerInfo = {
   brokerURL: 'https://172.30.1.10:6443',
@@ -26,21 +27,10 @@ const VALID: BrokerInfo = {
 const KEYS = ['brokerURL', 'ClientToken', 'IPSecPSK', 'ServiceDiscovery', 'Components', 'CustomDomains']
 const WRONG_VALUES: unknown[] = [null, 0, -1, 1e308, true, false, '', 'x', [], [1, 'a'], {}, {data: 42}, {data: {token: 7}}, 'http://example.invalid', 'https://', 'a'.repeat(70_000)]
 
-/** mulberry32: small, seeded, the same sequence on every machine. */
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
-
 const encode = (document: unknown) => Buffer.from(JSON.stringify(document)).toString('base64url')
 
 function mutations(count: number): string[] {
-  const next = random(20_261_201)
+  const next = seededRandom(20_261_201)
   const pick = <T>(items: T[]): T => items[Math.floor(next() * items.length)] as T
   const valid = encodeBrokerInfo(VALID)
   const document = JSON.parse(Buffer.from(valid, 'base64url').toString('utf8')) as Record<string, unknown>

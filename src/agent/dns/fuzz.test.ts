@@ -16,21 +16,12 @@ import {LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SOURCE_CLUSTER, LABEL_SOURCE
 import {nullLogger} from '../runtime/log.js'
 import {ServiceIndex} from './resolver.js'
 import {DnsServer} from './server.js'
+import {seededRandom} from '../../../test/helpers/seeded-random.js'
 
 const index = new ServiceIndex('c1')
 const server = new DnsServer({host: '127.0.0.1', index, log: nullLogger, port: 0, registry: new Registry(), zones: ['clusterset.local']})
 const PACKETS = 100_000
 const OVER_UDP_EVERY = 10
-
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 const query = (name: string, type: string, extra: Partial<dnsPacket.Packet> = {}) =>
   dnsPacket.encode({flags: dnsPacket.RECURSION_DESIRED, id: 7, questions: [{class: 'IN', name, type: type as 'A'}], type: 'query', ...extra})
@@ -114,7 +105,7 @@ afterAll(() => server.stop())
 
 describe('the Lighthouse DNS server under hostile packets', () => {
   it('survives 100,000 of them, keeps its memory, and answers the valid queries in between', async () => {
-    const next = random(1_645)
+    const next = seededRandom(1_645)
     const socket = createSocket('udp4')
     const answers = new Map<number, (reply: Buffer) => void>()
     socket.on('message', (reply) => answers.get(reply.readUInt16BE(0))?.(reply))

@@ -1,0 +1,13 @@
+/**
+ * A small seeded generator (mulberry32) for fuzz tests: the same inputs on every run and machine,
+ * so that a failure can be replayed.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed
+  return () => {
+    state = (state + 0x6d2b79f5) | 0
+    let t = Math.imul(state ^ (state >>> 15), 1 | state)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
