@@ -36,12 +36,11 @@ export async function exportService(options: ExportOptions): Promise<ExportResul
   const useClustersetIP = options.useClustersetIP === undefined ? undefined : parseBoolean(options.useClustersetIP)
   const {client, target} = await openCluster(options.connection)
   const namespace = options.namespace ?? target.namespace ?? 'default'
-  if (!importableNamespace(namespace, {brokerNamespace: BROKER_NAMESPACE, submarinerNamespace: OPERATOR_NAMESPACE})) {
-    client.close()
-    throw usageError('NAMESPACE_NOT_EXPORTABLE', unexportableNamespaceMessage(namespace), 'Export a Service of an application namespace')
-  }
-
   try {
+    if (!importableNamespace(namespace, {brokerNamespace: BROKER_NAMESPACE, submarinerNamespace: OPERATOR_NAMESPACE})) {
+      throw usageError('NAMESPACE_NOT_EXPORTABLE', unexportableNamespaceMessage(namespace), 'Export a Service of an application namespace')
+    }
+
     const service = await client.tryGet(Resources.Service, options.name, namespace)
     if (!service) {
       throw new SubctlError('SERVICE_NOT_FOUND', `Unable to find the Service "${options.name}" in namespace "${namespace}"`, {
@@ -77,11 +76,6 @@ export async function exportService(options: ExportOptions): Promise<ExportResul
 export async function unexportService(options: ExportOptions): Promise<ExportResult> {
   const {client, target} = await openCluster(options.connection)
   const namespace = options.namespace ?? target.namespace ?? 'default'
-  if (!importableNamespace(namespace, {brokerNamespace: BROKER_NAMESPACE, submarinerNamespace: OPERATOR_NAMESPACE})) {
-    client.close()
-    throw usageError('NAMESPACE_NOT_EXPORTABLE', unexportableNamespaceMessage(namespace), 'Export a Service of an application namespace')
-  }
-
   try {
     const removed = await client.delete(Resources.ServiceExport, options.name, namespace)
     if (!removed) {
