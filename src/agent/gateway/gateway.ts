@@ -32,9 +32,10 @@ import {LibreswanDriver} from './cable/libreswan.js'
 import {VxlanDriver} from './cable/vxlan.js'
 import {WireguardDriver} from './cable/wireguard.js'
 import {BrokerSync} from './broker-sync.js'
+import {Cables} from './cables.js'
 import {HealthChecker} from './health.js'
 import {localEndpointSpec, nodeOverrides, resolvePublicIp, type NodeObject} from './local-endpoint.js'
-import {NatDiscovery, type NatResult} from './natdiscovery.js'
+import {NatDiscovery} from './natdiscovery.js'
 
 export const LEASE_NAME = 'submariner-gateway-lock'
 const STATUS_INTERVAL_MS = 5000
@@ -135,8 +136,7 @@ class GatewayEngine {
   #brokerSync: BrokerSync | undefined
   #tunnels: Controller | undefined
   #endpoints: Informer<Endpoint> | undefined
-  /** Cables per remote cluster: the endpoint and NAT result they were built with. */
-  readonly #cables = new Map<string, {endpoint: Endpoint; result: NatResult}>()
+  readonly #cables: Cables
 
   constructor(options: {env: AgentEnvironment; client: KubeClient; log: Logger; driver: CableDriver; spec: EndpointSpec; metrics: GatewayMetrics; net: Net; publicIpProblem?: string}) {
     this.#publicIpProblem = options.publicIpProblem
@@ -147,10 +147,14 @@ class GatewayEngine {
     this.#spec = options.spec
     this.#metrics = options.metrics
     this.#health = new HealthChecker({...options.env.healthCheck, log: options.log})
+    this.#cables = new Cables(options.driver, options.log)
     this.#nat = new NatDiscovery({
       local: options.spec,
       log: options.log,
-      onResult: (result) => void this.#install(result).catch((error: unknown) => this.#log.warn('could not install a cable', {error})),
+      // A result only changes an input of the tunnels reconcile, which alone builds cables.
+      onResult: (result) => {
+        if (this.#cables.record(result)) this.#tunnels?.queue.add('tunnels')
+      },
       sourceFor: (ip) => options.net.sourceFor(ip),
     })
   }
@@ -239,8 +243,7 @@ class GatewayEngine {
   }
 
   async #removeCables(): Promise<void> {
-    this.#cables.clear()
-    await this.#driver.cleanup().catch((error: unknown) => this.#log.warn('could not remove the cables', {error}))
+    await this.#cables.clear().catch((error: unknown) => this.#log.warn('could not remove the cables', {error}))
   }
 
   get env(): AgentEnvironment {
@@ -273,42 +276,20 @@ class GatewayEngine {
     await this.#client.apply<Endpoint>({apiVersion: 'submariner.io/v1', kind: 'Endpoint', metadata: {name, namespace}, spec: this.#spec})
   }
 
-  /** Level-triggered: NAT-discover every remote cluster's newest Endpoint; drop cables to clusters that left. */
+  /**
+   * Level-triggered: NAT-discover every remote cluster's newest Endpoint, then converge the cables
+   * to the Endpoints and the results known (a new result queues this again).
+   */
   async #syncTunnels(): Promise<void> {
     if (!this.#active || !this.#endpoints) return
     const remotes = [...newestPerCluster(this.#endpoints.list()).values()].filter((endpoint) => endpoint.spec.cluster_id !== this.#env.clusterId)
-    for (const [cluster, cable] of this.#cables) {
-      if (!remotes.some((endpoint) => endpoint.spec.cluster_id === cluster)) {
-        await this.#driver.disconnect(cable.endpoint.spec)
-        this.#nat.forget(cable.endpoint.spec.cable_name)
-        this.#cables.delete(cluster)
-        this.#log.info('removed the cable to a cluster that left', {cluster})
-      }
+    for (const [cluster, cable] of this.#cables.installed) {
+      if (!remotes.some((endpoint) => endpoint.spec.cluster_id === cluster)) this.#nat.forget(cable.endpoint.cable_name)
     }
 
     for (const remote of remotes) this.#nat.discover(remote.spec)
+    await this.#cables.reconcile(remotes)
     this.#health.sync(new Map(remotes.flatMap((remote) => (remote.spec.healthCheckIP ? [[remote.spec.cable_name, remote.spec.healthCheckIP]] : []))))
-  }
-
-  /** A NAT discovery result: (re)build the cable unless it already matches. */
-  async #install(result: NatResult): Promise<void> {
-    if (!this.#active || !this.#endpoints) return
-    const remote = [...newestPerCluster(this.#endpoints.list()).values()].find((endpoint) => endpoint.spec.cable_name === result.endpoint.cable_name)
-    if (!remote) return
-    const current = this.#cables.get(remote.spec.cluster_id)
-    if (current) {
-      const same =
-        current.endpoint.spec.cable_name === remote.spec.cable_name &&
-        current.result.useIP === result.useIP &&
-        current.result.useNAT === result.useNAT &&
-        JSON.stringify(current.endpoint.spec) === JSON.stringify(remote.spec)
-      if (same) return
-      await this.#driver.disconnect(current.endpoint.spec)
-    }
-
-    await this.#driver.connect(remote.spec, result.useIP, result.useNAT)
-    this.#cables.set(remote.spec.cluster_id, {endpoint: remote, result})
-    this.#log.info('cable installed', {cluster: remote.spec.cluster_id, driver: this.#driver.name, nat: result.useNAT, to: result.useIP})
   }
 
   /** Driver connections merged with the health checker's view (reference/dataplane.md §3.8). */
