@@ -40,7 +40,7 @@ import type {Informer} from '../../k8s/informer.js'
 import type {KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
 import {canonical} from '../../lib/canonical.js'
-import {addressAt, cidrSize, containsIp, parseCidr} from '../../lib/cidr.js'
+import {parseCidr} from '../../lib/cidr.js'
 import {validObjectName} from '../../lib/cluster-id.js'
 import {
   aggregateName,
@@ -58,6 +58,7 @@ import {
   withConflict,
 } from '../../lib/lighthouse.js'
 import type {Logger} from '../runtime/log.js'
+import {ClustersetIPAllocator} from './clusterset-ip.js'
 
 export interface LighthouseSettings {
   clusterId: string
@@ -129,6 +130,7 @@ export class LighthouseAgent {
   readonly #caches: LighthouseCaches
   readonly #settings: LighthouseSettings
   readonly #log: Logger
+  readonly #clustersetIPs: ClustersetIPAllocator
 
   constructor(options: {local: KubeClient; broker: KubeClient; caches: LighthouseCaches; settings: LighthouseSettings; log: Logger}) {
     this.#local = options.local
@@ -136,6 +138,14 @@ export class LighthouseAgent {
     this.#caches = options.caches
     this.#settings = options.settings
     this.#log = options.log
+    this.#clustersetIPs = new ClustersetIPAllocator({
+      broker: options.broker,
+      brokerNamespace: options.settings.brokerNamespace,
+      cidr: options.settings.clustersetIPCIDR,
+      clusterId: options.settings.clusterId,
+      inUse: () => options.caches.brokerImports.list().flatMap((entry) => entry.spec.ips ?? []),
+      log: options.log,
+    })
   }
 
   /** Every service key the caches know about, for the first pass. */
@@ -259,6 +269,7 @@ export class LighthouseAgent {
           const remaining = clusters.filter((entry) => entry.cluster !== clusterId)
           if (remaining.length === 0) {
             await this.#broker.delete(Resources.ServiceImport, name, brokerNamespace, {preconditions: {resourceVersion: current.metadata.resourceVersion}})
+            for (const ip of current.spec.ips ?? []) await this.#clustersetIPs.release(ip, plan.key)
             this.#log.info('removed the aggregated ServiceImport (no cluster exports it any more)', {service: plan.key})
             return undefined
           }
@@ -273,8 +284,8 @@ export class LighthouseAgent {
         const timestamp = exportTimestamp(plan.exportObject?.metadata.creationTimestamp)
         if (!current) {
           const useIp = this.#useClustersetIP(local)
-          const ip = local.spec.type === 'ClusterSetIP' && useIp ? this.#allocateClustersetIP() : undefined
-          const created = await this.#broker.create<ServiceImport>({
+          const ip = local.spec.type === 'ClusterSetIP' && useIp ? await this.#clustersetIPs.reserve(plan.key) : undefined
+          const created = await this.#createAggregate(plan.key, ip, {
             apiVersion: 'multicluster.x-k8s.io/v1alpha1',
             kind: 'ServiceImport',
             metadata: {
@@ -333,17 +344,21 @@ export class LighthouseAgent {
     return annotation === undefined ? this.#settings.clustersetIPEnabled : annotation === 'true'
   }
 
-  /** The lowest free address of this cluster's clusterset-IP CIDR (skipping network and broadcast). */
-  #allocateClustersetIP(): string | undefined {
-    const cidr = parseCidr(this.#settings.clustersetIPCIDR)
-    if (!cidr) return undefined
-    const used = new Set(this.#caches.brokerImports.list().flatMap((entry) => entry.spec.ips ?? []).filter((ip) => containsIp(cidr, ip)))
-    for (let offset = 1; offset < cidrSize(cidr) - 1; offset++) {
-      const candidate = addressAt(cidr, offset)
-      if (!used.has(candidate)) return candidate
-    }
+  /**
+   * Creates the aggregate with the address reserved for it; when the create fails (another cluster
+   * created it first), the reservation goes unless that aggregate carries the same address.
+   */
+  async #createAggregate(service: string, ip: string | undefined, aggregate: ServiceImport): Promise<ServiceImport> {
+    try {
+      return await this.#broker.create<ServiceImport>(aggregate)
+    } catch (error) {
+      if (ip) {
+        const existing = await this.#broker.tryGet<ServiceImport>(Resources.ServiceImport, aggregate.metadata.name as string, this.#settings.brokerNamespace)
+        if (!existing?.spec.ips?.includes(ip)) await this.#clustersetIPs.release(ip, service)
+      }
 
-    return undefined
+      throw error
+    }
   }
 
   /** This cluster's Lighthouse EndpointSlices for the service, in its namespace. */
