@@ -13,6 +13,7 @@ import type {KubeClient} from '../../k8s/client.js'
 import {Informer} from '../../k8s/informer.js'
 import type {KubeObject} from '../../k8s/objects.js'
 import {Resources, type ResourceType} from '../../k8s/resources.js'
+import {clusterProblem, endpointProblem} from '../../lib/broker-objects.js'
 import {subnetsOverlap} from '../../lib/endpoints.js'
 import {canonical} from '../../lib/canonical.js'
 import {Controller} from '../runtime/controller.js'
@@ -107,6 +108,13 @@ export class BrokerSync {
 
     // Other clusters' objects: broker → local.
     if (brokerObject && origin(brokerObject) && origin(brokerObject) !== clusterId) {
+      const problem = kind === 'Endpoint' ? endpointProblem(brokerObject.spec) : clusterProblem(brokerObject.spec)
+      if (problem) {
+        log.warn('refusing a malformed object from the broker', {key, problem})
+        if (localObject) await local.delete(pair.type, name, namespace)
+        return
+      }
+
       if (kind === 'Endpoint' && subnetsOverlap((brokerObject as Endpoint).spec.subnets, localSubnets)) {
         log.warn('not syncing a remote Endpoint whose subnets overlap the local ones', {key, subnets: (brokerObject as Endpoint).spec.subnets})
         return

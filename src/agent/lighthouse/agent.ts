@@ -39,6 +39,7 @@ import {isAlreadyExists, isConflict, isNotFound} from '../../k8s/errors.js'
 import type {Informer} from '../../k8s/informer.js'
 import type {KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
+import {aggregateProblem, knownImportSpec, validServiceKey} from '../../lib/broker-objects.js'
 import {canonical} from '../../lib/canonical.js'
 import {parseCidr} from '../../lib/cidr.js'
 import {validObjectName} from '../../lib/cluster-id.js'
@@ -100,7 +101,11 @@ export function keysOf(object: KubeObject, settings: LighthouseSettings): string
     case 'ServiceImport': {
       // Per-cluster import (labels), broker aggregate (annotations), or imported copy (its own name).
       if (labels[LABEL_SERVICE_NAME] && labels[LABEL_SOURCE_NAMESPACE]) return [`${labels[LABEL_SOURCE_NAMESPACE]}/${labels[LABEL_SERVICE_NAME]}`]
-      if (annotations[LABEL_SERVICE_NAME] && annotations[LABEL_SOURCE_NAMESPACE]) return [`${annotations[LABEL_SOURCE_NAMESPACE]}/${annotations[LABEL_SERVICE_NAME]}`]
+      if (annotations[LABEL_SERVICE_NAME] && annotations[LABEL_SOURCE_NAMESPACE]) {
+        // A broker object naming what no Service can be called names nothing to reconcile.
+        return validServiceKey(annotations[LABEL_SOURCE_NAMESPACE], annotations[LABEL_SERVICE_NAME]) ? [`${annotations[LABEL_SOURCE_NAMESPACE]}/${annotations[LABEL_SERVICE_NAME]}`] : []
+      }
+
       return object.metadata.namespace === settings.brokerNamespace ? [] : [`${object.metadata.namespace}/${object.metadata.name}`]
     }
 
@@ -261,6 +266,13 @@ export class LighthouseAgent {
     const timestampKey = ANNOTATION_TIMESTAMP_PREFIX + validObjectName(clusterId).slice(0, 63)
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await this.#broker.tryGet<ServiceImport>(Resources.ServiceImport, name, brokerNamespace)
+      const malformed = current ? aggregateProblem(current) : undefined
+      if (malformed) {
+        // Neither joined nor left: what it says cannot be trusted, and it is not ours to repair.
+        this.#log.warn('leaving a malformed aggregated ServiceImport on the broker alone', {name, problem: malformed, service: plan.key})
+        return plan.localImport ? `The aggregated ServiceImport on the broker is malformed: ${malformed}` : undefined
+      }
+
       const clusters = current?.status?.clusters ?? []
       const member = clusters.some((entry) => entry.cluster === clusterId)
       try {
@@ -561,7 +573,9 @@ export class LighthouseAgent {
     const {brokerNamespace, clusterId, namespace: submarinerNamespace} = this.#settings
     const aggregate = this.#caches.brokerImports.get(`${brokerNamespace}/${aggregateName(plan.service, plan.namespace)}`)
     const annotations = aggregate?.metadata.annotations ?? {}
-    const genuine = aggregate !== undefined && annotations[LABEL_SERVICE_NAME] === plan.service && annotations[LABEL_SOURCE_NAMESPACE] === plan.namespace
+    const problem = aggregate ? aggregateProblem(aggregate) : undefined
+    if (problem) this.#log.warn('refusing a malformed aggregated ServiceImport from the broker', {name: aggregate?.metadata.name, problem, service: plan.key})
+    const genuine = aggregate !== undefined && !problem && annotations[LABEL_SERVICE_NAME] === plan.service && annotations[LABEL_SOURCE_NAMESPACE] === plan.namespace
     const allowed = importableNamespace(plan.namespace, {brokerNamespace, submarinerNamespace}) && this.#caches.namespaces.get(plan.namespace) !== undefined
     const existing = this.#caches.imports.get(plan.key)
     const imported = existing && !existing.metadata.labels?.[LABEL_SERVICE_NAME] ? existing : undefined
@@ -571,8 +585,8 @@ export class LighthouseAgent {
         apiVersion: 'multicluster.x-k8s.io/v1alpha1',
         kind: 'ServiceImport',
         metadata: {annotations: kept, name: plan.service, namespace: plan.namespace},
-        spec: aggregate.spec,
-        status: aggregate.status ?? {},
+        spec: knownImportSpec(aggregate.spec),
+        status: {clusters: (aggregate.status?.clusters ?? []).map((entry) => ({cluster: entry.cluster}))},
       })
     } else if (imported) {
       await this.#local.delete(Resources.ServiceImport, plan.service, plan.namespace)
