@@ -34,6 +34,7 @@ import {WireguardDriver} from './cable/wireguard.js'
 import {BrokerSync} from './broker-sync.js'
 import {Cables} from './cables.js'
 import {HealthChecker} from './health.js'
+import {holderIsGone, type GatewayPodView} from './holder.js'
 import {localEndpointSpec, nodeOverrides, resolvePublicIp, type NodeObject} from './local-endpoint.js'
 import {NatDiscovery} from './natdiscovery.js'
 
@@ -188,6 +189,7 @@ class GatewayEngine {
     this.#nat.local = this.#spec
     this.#active = true
     this.#failure = ''
+    this.#publishNow()
     try {
       await this.#driver.init(this.#spec)
       this.#driverFailed = false
@@ -223,8 +225,14 @@ class GatewayEngine {
    */
   async deactivate(): Promise<void> {
     this.#stopLeading()
+    this.#publishNow()
     await this.#removeCables()
     await this.#labelPod('passive').catch((error: unknown) => this.#log.warn('could not label the pod passive', {error}))
+  }
+
+  /** A change of role is published at once, not at the next status interval: who leads is what users and the other gateway look at. */
+  #publishNow(): void {
+    void this.publishStatus().catch((error: unknown) => this.#log.warn('could not publish the Gateway status', {error}))
   }
 
   /** Whether the cable driver runs; an active gateway without it carries no traffic. */
@@ -364,6 +372,9 @@ class GatewayEngine {
       version: VERSION,
     }
     const name = validObjectName(this.#spec.hostname)
+    // Before this one says active, no other may: the lease is ours, so another Gateway that still
+    // says active is a dead leader's last word (its process cannot refresh it any more).
+    if (this.#active) await this.#demoteOthers(name)
     await this.#client.apply<Gateway>({
       apiVersion: 'submariner.io/v1',
       kind: 'Gateway',
@@ -377,6 +388,14 @@ class GatewayEngine {
       if (gateway.metadata.name !== name && Date.now() - refreshed >= STALE_GATEWAY_MS) {
         await this.#client.delete(Resources.Gateway, gateway.metadata.name as string, this.#env.namespace)
       }
+    }
+  }
+
+  async #demoteOthers(name: string): Promise<void> {
+    for (const gateway of await this.#client.tryList<Gateway>(Resources.Gateway, {namespace: this.#env.namespace})) {
+      if (gateway.metadata.name === name || gateway.status?.haStatus !== 'active') continue
+      await this.#client.mergePatch(Resources.Gateway, gateway.metadata.name as string, this.#env.namespace, {status: {connections: [], haStatus: 'passive'}})
+      this.#log.info('marked the Gateway of a previous leader passive', {gateway: gateway.metadata.name})
     }
   }
 
@@ -475,25 +494,21 @@ export const gatewayRole: RoleModule = {
 
     const hostname = env.nodeName
     const identity = `${hostname}-submariner-gateway-${randomBytes(4).toString('hex')}`
-    const pods = new Informer<KubeObject & {spec?: {nodeName?: string}; status?: {containerStatuses?: Array<{ready: boolean; state?: {running?: {startedAt?: string}}}>}}>(client, Resources.Pod, {
+    const pods = new Informer<KubeObject & GatewayPodView & {spec?: {nodeName?: string}}>(client, Resources.Pod, {
       labelSelector: 'app=submariner-gateway',
       log,
       namespace: env.podNamespace,
     })
     const elector = new LeaderElector({
       client,
-      // Another node's gateway whose container stopped, or started again since it took the lease
-      // (the holder was the process before), is dead: take over without waiting for the lease to
-      // run out. Readiness says nothing here: a leader whose cable driver failed is alive, not ready.
+      // Another node's gateway known to be gone (holder.ts says what counts as known) is not
+      // waited for. Readiness says nothing here: a leader whose cable driver failed is alive.
       holderIsDead: (holder, lease) => {
         const holderNode = holder.replace(/-submariner-gateway(-[0-9a-f]+)?$/, '')
-        if (holderNode === hostname) return false
-        const pod = pods.list().find((candidate) => candidate.spec?.nodeName === holderNode && !candidate.metadata.deletionTimestamp)
-        const acquired = Date.parse(lease.acquireTime ?? '') || 0
-        return !pod?.status?.containerStatuses?.every((status) => {
-          const started = Date.parse(status.state?.running?.startedAt ?? '')
-          return Number.isFinite(started) && started <= acquired
-        })
+        // A cache that lost its watch (this node just back from a partition) may show the holder's
+        // container as it was before the holder took the lease: only a current one is evidence.
+        if (holderNode === hostname || !pods.current) return false
+        return holderIsGone(pods.list().filter((candidate) => candidate.spec?.nodeName === holderNode), lease)
       },
       identity,
       leaseDurationMs: settings.leaseDurationMs,

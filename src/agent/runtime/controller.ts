@@ -23,6 +23,8 @@ export class Controller {
       const keys = new Set([...keysOf(event.object), ...(event.type === 'update' ? keysOf(event.old) : [])])
       for (const key of keys) this.queue.add(key)
     })
+    // The server an informer lost is back: what failed while it was gone need not wait its back-off.
+    informer.onRecovered(() => this.queue.retryFailedNow())
     this.#informers.push(informer as unknown as Informer<KubeObject>)
     return this
   }

@@ -74,4 +74,27 @@ describe('WorkQueue', () => {
     await tick(20)
     expect(runs).toBeLessThanOrEqual(stoppedAt + 1)
   })
+
+  it('retries a failed key at once, with its back-off reset, when told what it failed on is back', async () => {
+    let failing = true
+    const attempts: number[] = []
+    const queue = new WorkQueue(
+      async () => {
+        attempts.push(Date.now())
+        if (failing) throw new Error('the broker is unreachable')
+      },
+      {baseDelayMs: 10_000, log: nullLogger, name: 'test'},
+    )
+    queue.add('a')
+    await expect.poll(() => attempts.length, {timeout: 2000}).toBe(1)
+    // The key now waits 10 s; the server it needs is back.
+    failing = false
+    const toldAt = Date.now()
+    queue.retryFailedNow()
+    await expect.poll(() => attempts.length, {timeout: 2000}).toBe(2)
+    expect((attempts[1] as number) - toldAt).toBeLessThan(1000)
+    await tick(50)
+    expect(attempts).toHaveLength(2)
+    queue.stop()
+  })
 })

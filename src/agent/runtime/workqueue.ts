@@ -75,6 +75,19 @@ export class WorkQueue {
     this.#timers.set(key, timer)
   }
 
+  /**
+   * Retries every key that is waiting out a failure, now and with its back-off reset: what it
+   * failed on (an API server, say) is back, and a key should not wait up to 30 s more for it.
+   */
+  retryFailedNow(): void {
+    for (const key of [...this.#failures.keys()]) {
+      this.#failures.delete(key)
+      clearTimeout(this.#timers.get(key))
+      this.#timers.delete(key)
+      this.add(key)
+    }
+  }
+
   /** Stops taking work; pending timers are dropped. */
   stop(): void {
     this.#stopped = true
