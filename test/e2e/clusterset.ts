@@ -2,8 +2,8 @@
  * Helpers for the end-to-end tests: subctl run inside the lab network (as a user of the lab would),
  * the clusterset brought into a known shape, workloads, and probes from pods.
  */
-import {execFileSync, spawn} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -16,6 +16,7 @@ import {HOST_NETNS, paths} from '../lab/config.js'
 import {execEnvironment} from '../lab/operations.js'
 import {ROOT, run, SUBCTL, type RunResult} from '../helpers/cli.js'
 import {AGENT_IMAGE, clusterClient, eventually, runPodToCompletion, type PodLike} from '../helpers/lab.js'
+import {agentPid} from './faults.js'
 
 /** A directory shared by the e2e files: broker-info.subm lives here, as in a user's working directory. */
 export const WORKDIR = join(ROOT, '.test-results', 'e2e')
@@ -195,21 +196,8 @@ export async function dig(cluster: string, node: string, name: string, type = 'A
   return {answers, status}
 }
 
-/** The process of the active gateway's agent on a node, found in that node's network namespace. */
-export function gatewayAgentPid(node: string): number | undefined {
-  const nodeNs = execFileSync('ip', ['netns', 'exec', `lab-${node}`, 'readlink', '/proc/self/ns/net'], {encoding: 'utf8'}).trim()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
-      if (cmdline.includes('gateway') && cmdline.some((part) => part.endsWith('agent.js')) && readlinkSync(`/proc/${entry}/ns/net`) === nodeNs) return Number(entry)
-    } catch {
-      // gone
-    }
-  }
-
-  return undefined
-}
+/** The process of the gateway agent on a node. */
+export const gatewayAgentPid = (node: string): number | undefined => agentPid(`lab-${node}`, 'gateway')
 
 export async function activeGateway(cluster: string): Promise<string | undefined> {
   return withClient(cluster, async (client) => {

@@ -1,0 +1,104 @@
+/**
+ * Instruments for the fault tests: a steady stream of requests from a pod that records when they
+ * succeeded, a 200 ms sampler of the Gateway objects, and finding an agent's process.
+ */
+import {execFileSync, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {join} from 'node:path'
+
+import type {Gateway} from '../../src/api/submariner.js'
+import type {KubeClient} from '../../src/k8s/client.js'
+import {Resources} from '../../src/k8s/resources.js'
+import {netnsOf, spawnIn} from '../../bench/support.js'
+import {ROOT} from '../helpers/cli.js'
+import {clusterClient} from '../helpers/lab.js'
+
+/** Requests (connect, send, read the echo) started every 200 ms from a pod; remembers when each that succeeded started. */
+export class TrafficSampler {
+  readonly successes: number[] = []
+  #child: ChildProcessWithoutNullStreams | undefined
+
+  async start(pod: string, target: string): Promise<void> {
+    const netns = await netnsOf(pod)
+    this.#child = spawnIn(netns, [process.execPath, join(ROOT, 'bench', 'requester.mjs'), target, '200', '1000'], (line) => {
+      const [word, started] = line.split(' ')
+      if (word === 'ok') this.successes.push(Number(started))
+    })
+  }
+
+  /** The longest stretch between two successful requests that falls within [from, to]. */
+  longestGap(from: number, to: number): number {
+    const inside = [from, ...this.successes.filter((time) => time > from && time < to), to]
+    let longest = 0
+    for (let index = 1; index < inside.length; index++) longest = Math.max(longest, (inside[index] as number) - (inside[index - 1] as number))
+    return longest
+  }
+
+  /** When traffic flowed again after `since`: the first success that starts a run of five in a row. */
+  resumedAfter(since: number): number | undefined {
+    const after = this.successes.filter((time) => time >= since)
+    for (let index = 0; index + 4 < after.length; index++) {
+      if ((after[index + 4] as number) - (after[index] as number) < 2000) return after[index]
+    }
+
+    return undefined
+  }
+
+  stop(): void {
+    this.#child?.stdin.end()
+    this.#child?.kill()
+  }
+}
+
+/** Lists a cluster's Gateway objects every 200 ms and counts those that say active. */
+export class GatewaySampler {
+  readonly samples: Array<{at: number; active: string[]}> = []
+  #timer: NodeJS.Timeout | undefined
+  #client: KubeClient | undefined
+  #busy = false
+
+  async start(cluster: string): Promise<void> {
+    this.#client = await clusterClient(cluster)
+    this.#timer = setInterval(() => {
+      if (this.#busy) return
+      this.#busy = true
+      this.#client
+        ?.list<Gateway>(Resources.Gateway, {namespace: 'submariner-operator'})
+        .then((list) => {
+          const active = list.items.filter((gateway) => gateway.status?.haStatus === 'active').map((gateway) => gateway.metadata.name as string)
+          this.samples.push({active, at: Date.now()})
+        })
+        // A sample the API server did not answer in time is no sample: the others tell.
+        .catch(() => {})
+        .finally(() => (this.#busy = false))
+    }, 200)
+  }
+
+  /** Samples in which more than one Gateway said active. */
+  get splitBrain(): Array<{at: number; active: string[]}> {
+    return this.samples.filter((sample) => sample.active.length > 1)
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+    this.#client?.close()
+  }
+}
+
+/** The process of an agent role (`gateway`, `operator`, ...) whose network namespace is `netns`. */
+export function agentPid(netns: string, role: string): number | undefined {
+  const wanted = execFileSync('ip', ['netns', 'exec', netns, 'readlink', '/proc/self/ns/net'], {encoding: 'utf8'}).trim()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')
+      if (cmdline.includes(role) && cmdline.some((part) => part.endsWith('agent.js')) && readlinkSync(`/proc/${entry}/ns/net`) === wanted) return Number(entry)
+    } catch {
+      // the process ended while we looked
+    }
+  }
+
+  return undefined
+}
+
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
