@@ -23,6 +23,9 @@ export interface InformerOptions extends ListOptions {
   log?: InformerLogger
 }
 
+/** What an informer may index its objects by, for `indexed()`: one key per object, or none. */
+export type IndexKey<T> = (object: T) => string | undefined
+
 /**
  * Lower than client-go's 30 s: one list per informer every 5 s costs an API server that is down
  * nothing, and a cluster whose broker comes back converges seconds later, not half a minute.
@@ -34,6 +37,8 @@ export class Informer<T extends KubeObject> {
   readonly #type: ResourceType
   readonly #options: InformerOptions
   readonly #cache = new Map<string, T>()
+  readonly #indexKey: IndexKey<T> | undefined
+  readonly #index = new Map<string, Map<string, T>>()
   readonly #handlers: Array<(event: InformerEvent<T>) => void> = []
   readonly #recoveryHandlers: Array<() => void> = []
   #current = false
@@ -42,10 +47,11 @@ export class Informer<T extends KubeObject> {
   readonly synced: Promise<void>
   #running = false
 
-  constructor(client: KubeClient, type: ResourceType, options: InformerOptions = {}) {
+  constructor(client: KubeClient, type: ResourceType, options: InformerOptions = {}, indexKey?: IndexKey<T>) {
     this.#client = client
     this.#type = type
     this.#options = options
+    this.#indexKey = indexKey
     this.synced = new Promise((resolve) => {
       this.#resolveSynced = resolve
     })
@@ -77,6 +83,11 @@ export class Informer<T extends KubeObject> {
 
   list(): T[] {
     return [...this.#cache.values()]
+  }
+
+  /** The objects whose index key is `key`: what a reconcile of one key needs, without a pass over the whole cache. */
+  indexed(key: string): T[] {
+    return [...(this.#index.get(key)?.values() ?? [])]
   }
 
   start(): this {
@@ -144,9 +155,20 @@ export class Informer<T extends KubeObject> {
   }
 
   #upsert(object: T): void {
+    // The field managers' bookkeeping is often the larger part of an object and nothing here reads
+    // it; an update sent without it keeps the server's.
+    delete object.metadata.managedFields
     const key = objectKey(object)
     const old = this.#cache.get(key)
+    if (old) this.#unindex(key, old)
     this.#cache.set(key, object)
+    const indexKey = this.#indexKey?.(object)
+    if (indexKey !== undefined) {
+      const entries = this.#index.get(indexKey) ?? new Map<string, T>()
+      entries.set(key, object)
+      this.#index.set(indexKey, entries)
+    }
+
     if (!old) this.#emit({object, type: 'add'})
     else if (old.metadata.resourceVersion !== object.metadata.resourceVersion) this.#emit({object, old, type: 'update'})
   }
@@ -156,7 +178,16 @@ export class Informer<T extends KubeObject> {
     const cached = this.#cache.get(key)
     if (!cached) return
     this.#cache.delete(key)
+    this.#unindex(key, cached)
     this.#emit({object: cached, type: 'delete'})
+  }
+
+  #unindex(key: string, object: T): void {
+    const indexKey = this.#indexKey?.(object)
+    if (indexKey === undefined) return
+    const entries = this.#index.get(indexKey)
+    entries?.delete(key)
+    if (entries?.size === 0) this.#index.delete(indexKey)
   }
 
   #emit(event: InformerEvent<T>): void {

@@ -171,11 +171,11 @@ export class LighthouseAgent {
     const plan = this.#plan(key)
     if (!plan) return
     await this.#syncLocalImport(plan)
-    const typeConflict = await this.#syncAggregate(plan)
+    const {aggregate, conflict: typeConflict} = await this.#syncAggregate(plan)
     const exported = plan.localImport !== undefined && !typeConflict
     const localSlices = await this.#syncLocalSlices(plan, exported)
     const onBroker = await this.#syncBrokerSlices(plan, localSlices)
-    if (exported) await this.#syncAggregatePorts(plan)
+    if (exported && aggregate) await this.#syncAggregatePorts(plan, aggregate)
     await this.#updateExportStatus(plan, {onBroker, typeConflict})
     await this.#syncImported(plan)
   }
@@ -260,36 +260,39 @@ export class LighthouseAgent {
    * when first), updates its timestamp and affinity, or leaves it (deleting it when last). Returns
    * the type conflict, if the aggregate has another type.
    */
-  async #syncAggregate(plan: Plan): Promise<string | undefined> {
+  async #syncAggregate(plan: Plan): Promise<{conflict?: string; aggregate?: ServiceImport}> {
     const {brokerNamespace, clusterId} = this.#settings
     const name = aggregateName(plan.service, plan.namespace)
     const timestampKey = ANNOTATION_TIMESTAMP_PREFIX + validObjectName(clusterId).slice(0, 63)
     for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.#broker.tryGet<ServiceImport>(Resources.ServiceImport, name, brokerNamespace)
+      // The cache first: most reconciles find the aggregate as they left it. A cache that is behind
+      // makes the write fail (a conflict, or AlreadyExists for a create), and the next attempt reads the broker.
+      const current =
+        attempt === 0 ? this.#caches.brokerImports.get(`${brokerNamespace}/${name}`) : await this.#broker.tryGet<ServiceImport>(Resources.ServiceImport, name, brokerNamespace)
       const malformed = current ? aggregateProblem(current) : undefined
       if (malformed) {
         // Neither joined nor left: what it says cannot be trusted, and it is not ours to repair.
         this.#log.warn('leaving a malformed aggregated ServiceImport on the broker alone', {name, problem: malformed, service: plan.key})
-        return plan.localImport ? `The aggregated ServiceImport on the broker is malformed: ${malformed}` : undefined
+        return plan.localImport ? {conflict: `The aggregated ServiceImport on the broker is malformed: ${malformed}`} : {}
       }
 
       const clusters = current?.status?.clusters ?? []
       const member = clusters.some((entry) => entry.cluster === clusterId)
       try {
         if (!plan.localImport) {
-          if (!current || !member) return undefined
+          if (!current || !member) return {}
           const remaining = clusters.filter((entry) => entry.cluster !== clusterId)
           if (remaining.length === 0) {
             await this.#broker.delete(Resources.ServiceImport, name, brokerNamespace, {preconditions: {resourceVersion: current.metadata.resourceVersion}})
             for (const ip of current.spec.ips ?? []) await this.#clustersetIPs.release(ip, plan.key)
             this.#log.info('removed the aggregated ServiceImport (no cluster exports it any more)', {service: plan.key})
-            return undefined
+            return {}
           }
 
           const {[timestampKey]: _removed, ...annotations} = current.metadata.annotations ?? {}
           const updated = await this.#broker.update<ServiceImport>({...current, metadata: {...current.metadata, annotations}})
           await this.#broker.update<ServiceImport>({...updated, status: {clusters: remaining}}, 'status')
-          return undefined
+          return {}
         }
 
         const local = plan.localImport
@@ -319,13 +322,13 @@ export class LighthouseAgent {
               ...(local.spec.sessionAffinityConfig ? {sessionAffinityConfig: local.spec.sessionAffinityConfig} : {}),
             },
           })
-          await this.#broker.update<ServiceImport>({...created, status: {clusters: [{cluster: clusterId}]}}, 'status')
+          const aggregate = await this.#broker.update<ServiceImport>({...created, status: {clusters: [{cluster: clusterId}]}}, 'status')
           this.#log.info('created the aggregated ServiceImport on the broker', {service: plan.key})
-          return undefined
+          return {aggregate}
         }
 
         if (current.spec.type !== local.spec.type) {
-          return `The local service type ("${local.spec.type}") does not match the type ("${current.spec.type}") of the existing exported service`
+          return {conflict: `The local service type ("${local.spec.type}") does not match the type ("${current.spec.type}") of the existing exported service`}
         }
 
         const annotations = {...current.metadata.annotations, [timestampKey]: timestamp}
@@ -340,8 +343,8 @@ export class LighthouseAgent {
           updated = await this.#broker.update<ServiceImport>({...current, metadata: {...current.metadata, annotations}, spec})
         }
 
-        if (!member) await this.#broker.update<ServiceImport>({...updated, status: {clusters: [...clusters, {cluster: clusterId}]}}, 'status')
-        return undefined
+        if (!member) updated = await this.#broker.update<ServiceImport>({...updated, status: {clusters: [...clusters, {cluster: clusterId}]}}, 'status')
+        return {aggregate: updated}
       } catch (error) {
         if (!isConflict(error) && !isAlreadyExists(error) && !isNotFound(error)) throw error
       }
@@ -377,7 +380,7 @@ export class LighthouseAgent {
   async #syncLocalSlices(plan: Plan, exported: boolean): Promise<EndpointSlice[]> {
     const {clusterId} = this.#settings
     const mine = this.#caches.slices
-      .list()
+      .indexed(plan.key)
       .filter(
         (slice) =>
           slice.metadata.namespace === plan.namespace &&
@@ -409,7 +412,7 @@ export class LighthouseAgent {
   #desiredSlices(plan: Plan, localImport: ServiceImport, service: ServiceObject): EndpointSlice[] {
     const {clusterId} = this.#settings
     const k8sSlices = this.#caches.slices
-      .list()
+      .indexed(plan.key)
       .filter((slice) => slice.metadata.namespace === plan.namespace && slice.metadata.labels?.[LABEL_K8S_SERVICE_NAME] === plan.service && slice.metadata.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_LIGHTHOUSE)
       .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))
     // Service labels reach slices through Kubernetes; carry over those outside kubernetes.io.
@@ -462,7 +465,7 @@ export class LighthouseAgent {
   async #syncBrokerSlices(plan: Plan, localSlices: EndpointSlice[]): Promise<boolean> {
     const {brokerNamespace, clusterId} = this.#settings
     const onBroker = this.#caches.brokerSlices
-      .list()
+      .indexed(plan.key)
       .filter(
         (slice) =>
           slice.metadata.labels?.[LABEL_SOURCE_CLUSTER] === clusterId &&
@@ -492,11 +495,9 @@ export class LighthouseAgent {
   }
 
   /** Aggregate ports: the union by name of every exporter's slice ports, oldest exporter first. */
-  async #syncAggregatePorts(plan: Plan): Promise<void> {
-    const {brokerNamespace} = this.#settings
-    const name = aggregateName(plan.service, plan.namespace)
-    const aggregate = await this.#broker.tryGet<ServiceImport>(Resources.ServiceImport, name, brokerNamespace)
-    if (!aggregate || aggregate.spec.type !== 'ClusterSetIP') return
+  /** The aggregate's ports, the union of every exporter's; `aggregate` is the version syncAggregate last read or wrote. */
+  async #syncAggregatePorts(plan: Plan, aggregate: ServiceImport): Promise<void> {
+    if (aggregate.spec.type !== 'ClusterSetIP') return
     const ports = unionPorts(this.#portsByCluster(plan, aggregate).map(([, clusterPorts]) => clusterPorts))
     if (samePorts(ports, aggregate.spec.ports)) return
     await this.#broker.update<ServiceImport>({...aggregate, spec: {...aggregate.spec, ports}}).catch((error: unknown) => {
@@ -517,7 +518,7 @@ export class LighthouseAgent {
       .map((key) => key.slice(ANNOTATION_TIMESTAMP_PREFIX.length))
     return clusters.flatMap((cluster) => {
       const slice = this.#caches.brokerSlices
-        .list()
+        .indexed(plan.key)
         .find(
           (candidate) =>
             validObjectName(candidate.metadata.labels?.[LABEL_SOURCE_CLUSTER] ?? '') === cluster &&
@@ -594,7 +595,7 @@ export class LighthouseAgent {
 
     const remote = genuine && allowed
       ? this.#caches.brokerSlices
-          .list()
+          .indexed(plan.key)
           .filter(
             (slice) =>
               slice.metadata.labels?.[LABEL_SOURCE_NAMESPACE] === plan.namespace &&
@@ -603,7 +604,7 @@ export class LighthouseAgent {
           )
       : []
     const copies = this.#caches.slices
-      .list()
+      .indexed(plan.key)
       .filter(
         (slice) =>
           slice.metadata.namespace === plan.namespace &&

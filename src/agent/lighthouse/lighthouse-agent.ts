@@ -20,14 +20,17 @@ import {keysOf, LighthouseAgent, type LighthouseCaches, type LighthouseSettings}
  */
 export async function startLighthouse(options: {local: KubeClient; broker: KubeClient; settings: LighthouseSettings; log: Logger}): Promise<{agent: LighthouseAgent; caches: LighthouseCaches; controller: Controller}> {
   const {broker, local, log, settings} = options
+  // Slices are indexed by the service they belong to: a reconcile reads a service's slices, and a
+  // pass over every slice of the cluster per reconcile grows with the square of the services.
+  const byService = (slice: EndpointSlice) => keysOf(slice, settings)[0]
   const caches: LighthouseCaches = {
     brokerImports: new Informer<ServiceImport>(broker, Resources.ServiceImport, {log, namespace: settings.brokerNamespace}),
-    brokerSlices: new Informer<EndpointSlice>(broker, Resources.EndpointSlice, {labelSelector: 'endpointslice.kubernetes.io/managed-by=lighthouse-agent.submariner.io', log, namespace: settings.brokerNamespace}),
+    brokerSlices: new Informer<EndpointSlice>(broker, Resources.EndpointSlice, {labelSelector: 'endpointslice.kubernetes.io/managed-by=lighthouse-agent.submariner.io', log, namespace: settings.brokerNamespace}, byService),
     exports: new Informer<ServiceExport>(local, Resources.ServiceExport, {log}),
     imports: new Informer<ServiceImport>(local, Resources.ServiceImport, {log}),
     namespaces: new Informer<KubeObject>(local, Resources.Namespace, {log}),
     services: new Informer<ServiceObject>(local, Resources.Service, {log}),
-    slices: new Informer<EndpointSlice>(local, Resources.EndpointSlice, {log}),
+    slices: new Informer<EndpointSlice>(local, Resources.EndpointSlice, {log}, byService),
     ...(settings.globalnet ? {globalIngressIPs: new Informer(local, Resources.GlobalIngressIP, {log})} : {}),
   }
   const agent = new LighthouseAgent({broker, caches, local, log, settings})
