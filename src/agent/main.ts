@@ -19,7 +19,7 @@ const ROLES: Record<string, () => Promise<RoleModule>> = {
   nettest: async () => (await import('./nettest/nettest.js')).nettestRole,
   operator: async () => (await import('./operator/operator.js')).operatorRole,
   pause: async () => (await import('./runtime/pause.js')).pauseRole,
-  gateway: async () => (await import('./gateway/gateway.js')).gatewayRole,
+  gateway: async () => (await import('./gateway/role.js')).gatewayRole,
   'route-agent': async () => (await import('./routeagent/route-agent.js')).routeAgentRole,
   'lighthouse-agent': async () => (await import('./lighthouse/lighthouse-agent.js')).lighthouseAgentRole,
   'lighthouse-dns': async () => (await import('./dns/lighthouse-dns.js')).lighthouseDnsRole,

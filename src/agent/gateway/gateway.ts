@@ -4,123 +4,31 @@
  * the cable driver, publishes the local Endpoint and Cluster, syncs them with the broker, builds a
  * cable to each remote cluster's newest Endpoint, and health-checks the cables.
  */
-import {randomBytes} from 'node:crypto'
-import {readFileSync} from 'node:fs'
-import {join} from 'node:path'
-
-import {Counter, Gauge} from 'prom-client'
-
 import {CLUSTER_ID_LABEL, type Cluster, type Connection, type Endpoint, type EndpointSpec, type Gateway, type GatewayStatus} from '../../api/submariner.js'
 import type {KubeClient} from '../../k8s/client.js'
-import {brokerClient, brokerSettings, inClusterClient} from '../../k8s/in-cluster.js'
+import {brokerClient, brokerSettings} from '../../k8s/in-cluster.js'
 import {Informer} from '../../k8s/informer.js'
-import type {KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
 import {validObjectName} from '../../lib/cluster-id.js'
 import {endpointName, newestPerCluster, sameEndpoint} from '../../lib/endpoints.js'
 import {VERSION} from '../../lib/version.js'
-import {flag, readEnvironment, type AgentEnvironment} from '../config.js'
-import {createTools} from '../netlink/exec.js'
-import {Net} from '../netlink/ip.js'
-import {cniAddress} from '../routeagent/route-agent.js'
+import type {AgentEnvironment} from '../config.js'
+import type {Net} from '../netlink/ip.js'
 import {Controller} from '../runtime/controller.js'
-import {LeaderElector} from '../runtime/leader.js'
 import type {Logger} from '../runtime/log.js'
-import {aborted, type AgentContext, type RoleModule} from '../runtime/role.js'
-import type {CableConnection, CableDriver, DriverContext} from './cable/driver.js'
-import {LibreswanDriver} from './cable/libreswan.js'
-import {VxlanDriver} from './cable/vxlan.js'
-import {WireguardDriver} from './cable/wireguard.js'
+import type {CableConnection, CableDriver} from './cable/driver.js'
 import {BrokerSync} from './broker-sync.js'
 import {Cables} from './cables.js'
 import {HealthChecker} from './health.js'
-import {holderIsGone, type GatewayPodView} from './holder.js'
-import {localEndpointSpec, nodeOverrides, resolvePublicIp, type NodeObject} from './local-endpoint.js'
 import {NatDiscovery} from './natdiscovery.js'
+import type {GatewayMetrics} from './settings.js'
 
 export const LEASE_NAME = 'submariner-gateway-lock'
-const STATUS_INTERVAL_MS = 5000
 const STALE_GATEWAY_MS = 15_000
 const STATUS_LABEL = 'gateway.submariner.io/status'
 const NODE_LABEL = 'gateway.submariner.io/node'
 
-interface GatewaySettings {
-  cableDriver: string
-  natEnabled: boolean
-  airGapped: boolean
-  publicIpSpec: string | undefined
-  nattPort: number
-  preferredServer: boolean
-  forceEncapsulation: boolean
-  ipsecDebug: boolean
-  leaseDurationMs: number
-  renewDeadlineMs: number
-  retryPeriodMs: number
-}
-
-function gatewaySettings(env: NodeJS.ProcessEnv): GatewaySettings {
-  const seconds = (value: string | undefined, fallback: number) => (Number(value) > 0 ? Number(value) * 1000 : fallback)
-  return {
-    airGapped: flag(env.AIR_GAPPED_DEPLOYMENT),
-    cableDriver: (env.SUBMARINER_CABLEDRIVER || 'libreswan').toLowerCase(),
-    forceEncapsulation: flag(env.CE_IPSEC_FORCEENCAPS),
-    ipsecDebug: flag(env.CE_IPSEC_DEBUG),
-    // Shorter than client-go's 15/10/2 s defaults: a failover should take seconds, not a quarter minute.
-    leaseDurationMs: seconds(env.LEADERSHIP_LEASEDURATION, 5000),
-    natEnabled: flag(env.SUBMARINER_NATENABLED),
-    nattPort: Number(env.CE_IPSEC_NATTPORT || 4500),
-    preferredServer: flag(env.CE_IPSEC_PREFERREDSERVER),
-    publicIpSpec: env.SUBMARINER_PUBLICIP || undefined,
-    renewDeadlineMs: seconds(env.LEADERSHIP_RENEWDEADLINE, 3000),
-    retryPeriodMs: seconds(env.LEADERSHIP_RETRYPERIOD, 1000),
-  }
-}
-
-/** The PSK string: base64 of the Secret's bytes when mounted (CE_IPSEC_PSKSECRET), else CE_IPSEC_PSK. */
-function pskString(env: NodeJS.ProcessEnv, log: Logger): string {
-  if (env.CE_IPSEC_PSKSECRET) {
-    try {
-      return readFileSync(join('/var/run/secrets/submariner.io', env.CE_IPSEC_PSKSECRET, 'psk')).toString('base64')
-    } catch (error) {
-      log.warn('could not read the mounted IPsec PSK; using CE_IPSEC_PSK', {error})
-    }
-  }
-
-  return env.CE_IPSEC_PSK ?? ''
-}
-
-function createDriver(name: string, context: DriverContext, settings: GatewaySettings): CableDriver {
-  switch (name) {
-    case 'vxlan':
-      return new VxlanDriver(context)
-    case 'wireguard':
-      return new WireguardDriver(context)
-    case 'libreswan':
-      return new LibreswanDriver(context, settings.preferredServer)
-    default:
-      throw new Error(`unknown cable driver "${name}": use libreswan, wireguard or vxlan`)
-  }
-}
-
-class GatewayMetrics {
-  readonly connections: Gauge
-  readonly latency: Gauge
-  readonly rx: Gauge
-  readonly tx: Gauge
-  readonly syncs: Counter
-
-  constructor(context: AgentContext) {
-    const labelNames = ['cable_driver', 'local_cluster', 'local_hostname', 'local_endpoint_ip', 'remote_cluster', 'remote_hostname', 'remote_endpoint_ip']
-    const registers = [context.registry]
-    this.connections = new Gauge({help: 'Connections to other clusters, by status', labelNames: [...labelNames, 'status'], name: 'submariner_connections', registers})
-    this.latency = new Gauge({help: 'Latency of connections to other clusters (last RTT)', labelNames, name: 'submariner_connection_latency_seconds', registers})
-    this.rx = new Gauge({help: 'Bytes received through the cable', labelNames, name: 'submariner_gateway_rx_bytes', registers})
-    this.tx = new Gauge({help: 'Bytes sent through the cable', labelNames, name: 'submariner_gateway_tx_bytes', registers})
-    this.syncs = new Counter({help: 'Gateway status refreshes', name: 'submariner_gateway_sync_iterations', registers})
-  }
-}
-
-class GatewayEngine {
+export class GatewayEngine {
   readonly #env: AgentEnvironment
   readonly #client: KubeClient
   readonly #log: Logger
@@ -418,123 +326,4 @@ class GatewayEngine {
       .delete(Resources.Gateway, validObjectName(this.#spec.hostname), this.#env.namespace)
       .catch((error: unknown) => this.#log.warn('could not delete the Gateway object on the way out', {error}))
   }
-}
-
-/** Uninstall: the driver's state, this node's Gateway, and this cluster's Endpoints and Clusters here and on the broker. */
-async function uninstallGateway(env: AgentEnvironment, client: KubeClient, driver: CableDriver, hostname: string, log: Logger): Promise<void> {
-  await driver.cleanup()
-  await client.delete(Resources.Gateway, validObjectName(hostname), env.namespace)
-  let broker: KubeClient | undefined
-  try {
-    const settings = brokerSettings()
-    broker = brokerClient(settings, 'submariner-gateway')
-    for (const type of [Resources.Endpoint, Resources.Cluster]) {
-      for (const object of await broker.tryList<KubeObject & {spec: {cluster_id: string}}>(type, {namespace: settings.namespace})) {
-        if (object.spec.cluster_id === env.clusterId) await broker.delete(type, object.metadata.name as string, settings.namespace)
-      }
-    }
-  } catch (error) {
-    log.warn('could not remove this cluster’s objects from the broker', {error})
-  } finally {
-    broker?.close()
-  }
-
-  for (const type of [Resources.Endpoint, Resources.Cluster]) {
-    for (const object of await client.tryList<KubeObject>(type, {namespace: env.namespace})) await client.delete(type, object.metadata.name as string, env.namespace)
-  }
-}
-
-export const gatewayRole: RoleModule = {
-  defaultMetricsPort: 32780,
-  async run(_args, context) {
-    const env = readEnvironment(context.env)
-    const settings = gatewaySettings(context.env)
-    const log = context.log.child({node: env.nodeName})
-    const tools = createTools(log)
-    const net = new Net(tools)
-    const client = inClusterClient('submariner-gateway', context.env)
-    // Redirects would send remote-bound traffic around the tunnel; a kernel that refuses is only worse off.
-    await net.sysctl('net/ipv4/conf/all/send_redirects', '0').catch((error: unknown) => log.warn('could not turn ICMP redirects off', {error}))
-    const cni = await cniAddress(net, env.clusterCIDRs)
-    const driverContext: DriverContext = {cniIp: cni?.address, debug: settings.ipsecDebug, forceEncapsulation: settings.forceEncapsulation, log, net, psk: pskString(context.env, log), tools}
-    const driver = createDriver(settings.cableDriver, driverContext, settings)
-    if (env.uninstall) {
-      await uninstallGateway(env, client, driver, env.nodeName, log)
-      log.info('removed the gateway’s tunnels and objects')
-      return 0
-    }
-
-    const node = await client.get<NodeObject>(Resources.Node, env.nodeName)
-    const overrides = nodeOverrides(node)
-    const privateIp = (await net.sourceFor('8.8.8.8')) ?? node.status?.addresses?.find((address) => address.type === 'InternalIP')?.address
-    if (!privateIp) throw new Error('cannot determine the private IP: no route to 8.8.8.8 and no InternalIP')
-    const publicIp = await resolvePublicIp(overrides['public-ip'] ?? settings.publicIpSpec, {airGapped: settings.airGapped, client, namespace: env.namespace})
-    if (publicIp.problem) log.warn('no public IP', {reason: publicIp.problem})
-    const spec = localEndpointSpec({
-      backend: settings.cableDriver,
-      clusterId: env.clusterId,
-      driverConfig: {},
-      healthCheckIp: env.healthCheck.enabled && env.globalCIDRs.length === 0 ? cni?.address : undefined,
-      hostname: env.nodeName,
-      natEnabled: settings.natEnabled,
-      overrides,
-      privateIp,
-      publicIp: publicIp.ip,
-      subnets: env.globalCIDRs.length > 0 ? env.globalCIDRs : [...env.serviceCIDRs, ...env.clusterCIDRs],
-      udpPort: settings.nattPort,
-      usingLoadBalancer: settings.publicIpSpec?.startsWith('lb:') ?? false,
-    })
-    const engine = new GatewayEngine({client, driver, env, log, metrics: new GatewayMetrics(context), net, publicIpProblem: publicIp.problem, spec})
-    await engine.startNatDiscovery()
-    await engine.labelPassive()
-    // A passive node must not keep tunnels from an earlier time it led, whatever driver built them.
-    for (const stale of [new VxlanDriver(driverContext), new WireguardDriver(driverContext), new LibreswanDriver(driverContext, false)]) {
-      await stale.cleanup().catch((error: unknown) => log.warn('could not remove stale cables', {driver: stale.name, error}))
-    }
-
-    const hostname = env.nodeName
-    const identity = `${hostname}-submariner-gateway-${randomBytes(4).toString('hex')}`
-    const pods = new Informer<KubeObject & GatewayPodView & {spec?: {nodeName?: string}}>(client, Resources.Pod, {
-      labelSelector: 'app=submariner-gateway',
-      log,
-      namespace: env.podNamespace,
-    })
-    const elector = new LeaderElector({
-      client,
-      // Another node's gateway known to be gone (holder.ts says what counts as known) is not
-      // waited for. Readiness says nothing here: a leader whose cable driver failed is alive.
-      holderIsDead: (holder, lease) => {
-        const holderNode = holder.replace(/-submariner-gateway(-[0-9a-f]+)?$/, '')
-        // A cache that lost its watch (this node just back from a partition) may show the holder's
-        // container as it was before the holder took the lease: only a current one is evidence.
-        if (holderNode === hostname || !pods.current) return false
-        return holderIsGone(pods.list().filter((candidate) => candidate.spec?.nodeName === holderNode), lease)
-      },
-      identity,
-      leaseDurationMs: settings.leaseDurationMs,
-      log,
-      name: LEASE_NAME,
-      namespace: env.namespace,
-      onStartedLeading: (leadership) => engine.activate(leadership),
-      onStoppedLeading: () => engine.deactivate(),
-      renewDeadlineMs: settings.renewDeadlineMs,
-      retryPeriodMs: settings.retryPeriodMs,
-    })
-    pods.onEvent(() => elector.poke()).start()
-
-    const publish = () => engine.publishStatus().catch((error: unknown) => log.warn('could not publish the Gateway status', {error}))
-    const statusTimer = setInterval(() => void publish(), STATUS_INTERVAL_MS)
-    await publish()
-    // Passive, or leading with its cable driver started; and only once the election has had its
-    // first say, so that a gateway about to fail as the leader is never counted ready meanwhile.
-    context.health.ready = () => elector.settled && (!elector.leading || engine.driverStarted)
-    const election = elector.run(context.signal)
-    await aborted(context.signal)
-    clearInterval(statusTimer)
-    await election
-    pods.stop()
-    await engine.shutdown()
-    client.close()
-    return 0
-  },
 }
