@@ -258,7 +258,7 @@ export class LighthouseAgent {
   /**
    * This cluster's place in the broker's aggregate: joins it (creating it, with the clusterset IP,
    * when first), updates its timestamp and affinity, or leaves it (deleting it when last). Returns
-   * the type conflict, if the aggregate has another type.
+   * the aggregate as it left it, and the conflict, if the aggregate has another type or is malformed.
    */
   async #syncAggregate(plan: Plan): Promise<{conflict?: string; aggregate?: ServiceImport}> {
     const {brokerNamespace, clusterId} = this.#settings
@@ -494,8 +494,10 @@ export class LighthouseAgent {
     return localSlices.length > 0
   }
 
-  /** Aggregate ports: the union by name of every exporter's slice ports, oldest exporter first. */
-  /** The aggregate's ports, the union of every exporter's; `aggregate` is the version syncAggregate last read or wrote. */
+  /**
+   * Aggregate ports: the union by name of every exporter's slice ports, oldest exporter first.
+   * `aggregate` is the version syncAggregate last read or wrote, so no read is needed here.
+   */
   async #syncAggregatePorts(plan: Plan, aggregate: ServiceImport): Promise<void> {
     if (aggregate.spec.type !== 'ClusterSetIP') return
     const ports = unionPorts(this.#portsByCluster(plan, aggregate).map(([, clusterPorts]) => clusterPorts))
