@@ -41,7 +41,11 @@ async function resolvesTo(name: string): Promise<string[]> {
   return result.status === 'NOERROR' ? result.answers : []
 }
 
-/** Makes c1-worker the active gateway of c1 (killing the control plane's agent if it leads). */
+/**
+ * Makes c1-worker the active gateway of c1 (killing the control plane's agent if it leads), and
+ * waits until the control plane's gateway runs again: a cut of the worker while it still waits out
+ * the kubelet's restart back-off would measure the back-off, not the failover.
+ */
 async function workerLeads(): Promise<void> {
   if ((await activeGateway('c1')) !== 'c1-worker') {
     const pid = agentPid('lab-c1-control-plane', 'gateway')
@@ -49,6 +53,13 @@ async function workerLeads(): Promise<void> {
     await eventually('c1-worker to lead', async () => (await activeGateway('c1')) === 'c1-worker', 60_000, 250)
   }
 
+  await eventually('the gateway on c1-control-plane to be ready again', () =>
+    withClient('c1', async (client) => {
+      const pods = await client.list<KubeObject & {spec: {nodeName?: string}; status?: {containerStatuses?: Array<{ready: boolean}>}}>(Resources.Pod, {labelSelector: 'app=submariner-gateway', namespace: 'submariner-operator'})
+      const pod = pods.items.find((candidate) => candidate.spec.nodeName === 'c1-control-plane' && !candidate.metadata.deletionTimestamp)
+      return pod?.status?.containerStatuses?.every((status) => status.ready) === true
+    }),
+  120_000, 250)
   await waitConnected('vxlan')
 }
 
