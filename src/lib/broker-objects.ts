@@ -7,9 +7,8 @@
  */
 import {ANNOTATION_TIMESTAMP_PREFIX, LABEL_SERVICE_NAME, LABEL_SOURCE_NAMESPACE, type ServiceImportSpec} from '../api/mcs.js'
 import {cidrProblem, isIPv4} from './cidr.js'
-import {clusterIdError} from './cluster-id.js'
+import {clusterIdError, DNS1123_LABEL} from './cluster-id.js'
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/
 const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP'])
 

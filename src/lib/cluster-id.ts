@@ -3,7 +3,7 @@
  * kubeconfig cluster name, sanitised the way upstream does it.
  */
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
 /** The problems with a cluster ID, in Kubernetes' validation wording; empty when it is valid. */
 export function clusterIdProblems(id: string): string[] {

@@ -60,7 +60,7 @@ export class Cables {
   /** Records a NAT discovery result; true when it differs from the one known (the caller then queues a reconcile). */
   record(result: NatResult): boolean {
     const known = this.#results.get(result.endpoint.cable_name)
-    if (known && known.useIP === result.useIP && known.useNAT === result.useNAT && JSON.stringify(known.endpoint) === JSON.stringify(result.endpoint)) return false
+    if (known && sameCable(known, result)) return false
     this.#results.set(result.endpoint.cable_name, result)
     return true
   }
