@@ -6,3 +6,11 @@ export function canonical(value: unknown): string {
       : entry,
   )
 }
+
+/**
+ * The one deep-equality of the project: same content as the API server would return it (map keys
+ * in any order, undefined fields absent). Reconcilers use it to skip writes that change nothing.
+ */
+export function sameContent(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b)
+}

@@ -2,6 +2,7 @@
 import type {Endpoint, EndpointSpec} from '../api/submariner.js'
 import {overlaps, parseCidr} from './cidr.js'
 import {validObjectName} from './cluster-id.js'
+import {sameContent} from './canonical.js'
 
 /** `submariner-cable-<clusterID>-<private IP with dashes>`. */
 export function cableName(clusterId: string, privateIp: string): string {
@@ -44,9 +45,5 @@ export function subnetsOverlap(these: string[], those: string[]): boolean {
 export function sameEndpoint(a: EndpointSpec, b: EndpointSpec): boolean {
   if (a.cluster_id !== b.cluster_id || a.cable_name !== b.cable_name || a.hostname !== b.hostname || a.backend !== b.backend) return false
   if (a.backend_config?.['using-loadbalancer'] === 'true' && b.backend_config?.['using-loadbalancer'] === 'true') return true
-  return JSON.stringify(sortedEntries(a.backend_config)) === JSON.stringify(sortedEntries(b.backend_config))
-}
-
-function sortedEntries(record: Record<string, string> | undefined): Array<[string, string]> {
-  return Object.entries(record ?? {}).sort(([x], [y]) => x.localeCompare(y))
+  return sameContent(a.backend_config ?? {}, b.backend_config ?? {})
 }

@@ -1,124 +1,60 @@
 /**
- * The CustomResourceDefinitions of Submariner and the MCS API, with upstream's groups, versions,
- * kinds, plurals, short names, scopes and subresources (reference/subctl.md §13.3). Schemas keep
- * spec and status open, as the objects' shapes are checked by the code that reads them.
+ * The CustomResourceDefinitions of Submariner and the MCS API, as manifests/crds/ defines them:
+ * upstream's groups, versions, kinds, plurals, short names, scopes and subresources
+ * (reference/subctl.md §13.3), with structural schemas written from reference/dataplane.md §1 and
+ * mcs-api v0.4.0's field list.
  */
+import {parseAllDocuments} from 'yaml'
+
 import type {KubeObject} from '../k8s/objects.js'
+import {manifestFiles} from './files.js'
 
-interface CrdOptions {
-  group: string
-  version: string
-  kind: string
-  plural: string
-  shortNames?: string[]
-  cluster?: boolean
-  /** Whether status is a subresource; the Gateway CRD has none (status is written with a plain update). */
-  status?: boolean
-  columns?: Array<{name: string; jsonPath: string; type?: string}>
+let loaded: Map<string, KubeObject> | undefined
+
+/** Every CRD of manifests/crds, by name (e.g. "gateways.submariner.io"). */
+function allCrds(): Map<string, KubeObject> {
+  loaded ??= new Map(
+    manifestFiles('crds')
+      .flatMap((file) => parseAllDocuments(file.text).map((document) => document.toJS() as KubeObject))
+      .map((crd) => [crd.metadata.name as string, crd]),
+  )
+  return loaded
 }
 
-const OPEN_OBJECT = {type: 'object', 'x-kubernetes-preserve-unknown-fields': true}
-
-function crd(options: CrdOptions): KubeObject {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: {name: `${options.plural}.${options.group}`},
-    spec: {
-      group: options.group,
-      names: {
-        kind: options.kind,
-        listKind: `${options.kind}List`,
-        plural: options.plural,
-        singular: options.kind.toLowerCase(),
-        ...(options.shortNames ? {shortNames: options.shortNames} : {}),
-      },
-      scope: options.cluster ? 'Cluster' : 'Namespaced',
-      versions: [
-        {
-          ...(options.columns
-            ? {additionalPrinterColumns: [...options.columns.map((column) => ({type: 'string', ...column})), {jsonPath: '.metadata.creationTimestamp', name: 'Age', type: 'date'}]}
-            : {}),
-          name: options.version,
-          schema: {openAPIV3Schema: {properties: {spec: OPEN_OBJECT, status: OPEN_OBJECT}, type: 'object'}},
-          served: true,
-          storage: true,
-          ...(options.status === false ? {} : {subresources: {status: {}}}),
-        },
-      ],
-    },
-  }
+function pick(...names: string[]): KubeObject[] {
+  return names.map((name) => {
+    const crd = allCrds().get(name)
+    if (!crd) throw new Error(`manifests/crds has no CustomResourceDefinition ${name}`)
+    return structuredClone(crd)
+  })
 }
-
-const SUBMARINER = 'submariner.io'
-const MCS = 'multicluster.x-k8s.io'
 
 /** Installed by subctl wherever it deploys the operator. */
 export function operatorCrds(): KubeObject[] {
-  return [
-    crd({group: SUBMARINER, kind: 'Submariner', plural: 'submariners', version: 'v1alpha1'}),
-    crd({group: SUBMARINER, kind: 'ServiceDiscovery', plural: 'servicediscoveries', version: 'v1alpha1'}),
-    crd({group: SUBMARINER, kind: 'Broker', plural: 'brokers', version: 'v1alpha1'}),
-  ]
+  return pick('submariners.submariner.io', 'servicediscoveries.submariner.io', 'brokers.submariner.io')
 }
 
 /** The data-plane CRDs (submariner.io/v1), on the broker and on every joined cluster. */
 export function dataplaneCrds(): KubeObject[] {
-  return [
-    crd({group: SUBMARINER, kind: 'Cluster', plural: 'clusters', status: false, version: 'v1'}),
-    crd({
-      columns: [
-        {jsonPath: '.spec.cluster_id', name: 'Cluster'},
-        {jsonPath: '.spec.hostname', name: 'Hostname'},
-        {jsonPath: '.spec.backend', name: 'Backend'},
-      ],
-      group: SUBMARINER,
-      kind: 'Endpoint',
-      plural: 'endpoints',
-      status: false,
-      version: 'v1',
-    }),
-    crd({columns: [{jsonPath: '.status.haStatus', name: 'HA Status'}], group: SUBMARINER, kind: 'Gateway', plural: 'gateways', status: false, version: 'v1'}),
-    crd({group: SUBMARINER, kind: 'RouteAgent', plural: 'routeagents', status: false, version: 'v1'}),
-    crd({group: SUBMARINER, kind: 'GatewayRoute', plural: 'gatewayroutes', shortNames: ['gwrt'], status: false, version: 'v1'}),
-    crd({group: SUBMARINER, kind: 'NonGatewayRoute', plural: 'nongatewayroutes', shortNames: ['ngwrt'], status: false, version: 'v1'}),
-    crd({group: SUBMARINER, kind: 'GlobalEgressIP', plural: 'globalegressips', shortNames: ['geip'], version: 'v1'}),
-    crd({cluster: true, group: SUBMARINER, kind: 'ClusterGlobalEgressIP', plural: 'clusterglobalegressips', shortNames: ['cgeip'], version: 'v1'}),
-    crd({
-      columns: [{jsonPath: '.status.allocatedIP', name: 'IP'}],
-      group: SUBMARINER,
-      kind: 'GlobalIngressIP',
-      plural: 'globalingressips',
-      shortNames: ['giip'],
-      version: 'v1',
-    }),
-  ]
-}
-
-export function serviceImportCrd(): KubeObject {
-  return crd({
-    columns: [
-      {jsonPath: '.spec.type', name: 'Type'},
-      {jsonPath: '.spec.ips', name: 'IP'},
-    ],
-    group: MCS,
-    kind: 'ServiceImport',
-    plural: 'serviceimports',
-    shortNames: ['svcim'],
-    version: 'v1alpha1',
-  })
-}
-
-export function serviceExportCrd(): KubeObject {
-  return crd({group: MCS, kind: 'ServiceExport', plural: 'serviceexports', shortNames: ['svcex'], version: 'v1alpha1'})
+  return pick(
+    'clusters.submariner.io',
+    'endpoints.submariner.io',
+    'gateways.submariner.io',
+    'routeagents.submariner.io',
+    'gatewayroutes.submariner.io',
+    'nongatewayroutes.submariner.io',
+    'globalegressips.submariner.io',
+    'clusterglobalegressips.submariner.io',
+    'globalingressips.submariner.io',
+  )
 }
 
 /** What the broker cluster needs: the data-plane CRDs and ServiceImport. */
 export function brokerCrds(): KubeObject[] {
-  return [...dataplaneCrds(), serviceImportCrd()]
+  return [...dataplaneCrds(), ...pick('serviceimports.multicluster.x-k8s.io')]
 }
 
 /** What a joined cluster needs besides the operator CRDs. */
 export function memberCrds(): KubeObject[] {
-  return [...dataplaneCrds(), serviceImportCrd(), serviceExportCrd()]
+  return [...dataplaneCrds(), ...pick('serviceimports.multicluster.x-k8s.io', 'serviceexports.multicluster.x-k8s.io')]
 }

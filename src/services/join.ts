@@ -6,60 +6,31 @@
  * writes: gateway labels, allocations, the operator, the cluster's broker credentials, the local
  * Secrets and the Submariner (or ServiceDiscovery) CR, and waits for the components.
  */
-import {
-  BROKER_SECRET,
-  CABLE_DRIVERS,
-  CLUSTER_ID_LABEL,
-  CLUSTERSET_IP_CONFIGMAP,
-  DEFAULT_CLUSTERSET_IP_CLUSTER_SIZE,
-  GATEWAY_LABEL,
-  GLOBALNET_CONFIGMAP,
-  IPSEC_PSK_SECRET,
-  OPERATOR_NAMESPACE,
-  SERVICE_DISCOVERY_CR,
-  SUBMARINER_CR,
-  type Cluster,
-  type ServiceDiscovery,
-  type Submariner,
-  type SubmarinerSpec,
-} from '../api/submariner.js'
+import {CLUSTERSET_IP_CONFIGMAP, DEFAULT_CLUSTERSET_IP_CLUSTER_SIZE, GATEWAY_LABEL, GLOBALNET_CONFIGMAP, OPERATOR_NAMESPACE, type Cluster} from '../api/submariner.js'
 import type {KubeClient} from '../k8s/client.js'
 import {connectToBroker, openCluster} from '../k8s/connect.js'
-import {isConflict} from '../k8s/errors.js'
-import {retryOnConflict} from '../k8s/retry.js'
 import type {KubeConnectionOptions} from '../k8s/kubeconfig.js'
 import {discoverNetwork} from '../k8s/network-discovery.js'
-import type {NetworkDetails} from '../lib/network-discovery.js'
 import type {KubeObject} from '../k8s/objects.js'
 import {Resources} from '../k8s/resources.js'
-import {
-  CLUSTERSET_IP_KEYS,
-  clusterSizeProblem,
-  formatClusterInfo,
-  GLOBALNET_KEYS,
-  parseAllocationConfig,
-  planAllocation,
-  withAllocation,
-  type AllocationKeys,
-  type AllocationOutcome,
-} from '../lib/allocation.js'
+import {CLUSTERSET_IP_KEYS, clusterSizeProblem, GLOBALNET_KEYS, parseAllocationConfig} from '../lib/allocation.js'
 import {clientTokenValue, hasConnectivity, hasServiceDiscovery, pskString, type BrokerInfo} from '../lib/broker-info.js'
-import {overlaps, parseCidr} from '../lib/cidr.js'
+import {parseCidr} from '../lib/cidr.js'
 import {clusterIdError, sanitizeClusterId} from '../lib/cluster-id.js'
 import {SubctlError, usageError} from '../lib/errors.js'
-import {parseImageOverrides} from '../lib/images.js'
+import {checkCidrPlan, checkJoinFlags, checkUniqueClusterId, chooseGateways, type GatewayChoice, type NetworkPlan} from '../lib/join-plan.js'
+import type {NetworkDetails} from '../lib/network-discovery.js'
 import type {Reporter, StepReporter} from '../lib/reporter.js'
 import {kubernetesRequirements} from '../lib/requirements.js'
+import {brokerSecret, clusterRecord, pskSecret, serviceDiscoveryCr, submarinerCr, type JoinValues} from '../manifests/join.js'
 import type {ProxySettings} from '../manifests/operator.js'
 import {brokerClusterAccount} from '../manifests/rbac.js'
 import {readBrokerInfoFile} from './broker-info-file.js'
 import {waitForComponents} from './component-wait.js'
+import {planAllocationOn, recordAllocation, type Allocation} from './join-allocation.js'
 import {ensureOperator} from './operator-install.js'
 import {ensureTokenSecret} from './sa-token.js'
 import {Writer, type PlannedObject} from './writer.js'
-
-/** Set by join on the cluster's record on the broker: identifies the joining cluster across re-joins. */
-export const KUBE_SYSTEM_UID_ANNOTATION = 'submariner.io/kube-system-uid'
 
 export interface JoinOptions {
   brokerInfoFile: string
@@ -119,55 +90,6 @@ export interface JoinResult {
   planned: PlannedObject[]
 }
 
-interface NodeObject extends KubeObject {
-  metadata: KubeObject['metadata'] & {labels?: Record<string, string>}
-}
-
-/** The checks that need nothing but the flags and the file. */
-function validateOffline(options: JoinOptions): {imageOverrides: Record<string, string>; coreDNS?: {configMapName: string; namespace?: string}} {
-  if (!(CABLE_DRIVERS as readonly string[]).includes(options.cableDriver)) {
-    throw usageError('INVALID_CABLE_DRIVER', `Unknown cable driver "${options.cableDriver}"`, `Pass --cable-driver ${CABLE_DRIVERS.join(', ')}`)
-  }
-
-  const imageOverrides = parseImageOverrides(options.imageOverrides)
-  for (const [flag, value] of [
-    ['--clustercidr', options.clusterCIDR],
-    ['--servicecidr', options.serviceCIDR],
-    ['--globalnet-cidr', options.globalnetCIDR],
-    ['--clusterset-ip-cidr', options.clustersetIPCIDR],
-  ] as const) {
-    if (value !== undefined && !parseCidr(value)) throw usageError('INVALID_CIDR', `${flag} "${value}" is not a valid CIDR`, 'Use a.b.c.d/n, e.g. 10.8.0.0/16')
-  }
-
-  if (options.globalnetCIDR && options.globalnetClusterSize > 0) {
-    throw usageError('GLOBALNET_FLAGS', 'Only one of cluster size and global CIDR can be specified', 'Pass --globalnet-cidr or --globalnet-cluster-size, not both')
-  }
-
-  if (!Number.isInteger(options.nattPort) || options.nattPort < 1 || options.nattPort > 65_535) {
-    throw usageError('INVALID_PORT', `--nattport ${options.nattPort} is not a port number`, 'Pass a port between 1 and 65535')
-  }
-
-  if (options.healthCheckInterval < 1 || options.healthCheckMaxPacketLossCount < 1) {
-    throw usageError('INVALID_HEALTH_CHECK', '--health-check-interval and --health-check-max-packet-loss-count must be at least 1', 'Pass positive values')
-  }
-
-  if (options.brokerURL !== undefined && !/^https:\/\/[^/]+/.test(options.brokerURL)) {
-    throw usageError('INVALID_BROKER_URL', `--broker-url "${options.brokerURL}" is not an https URL`, 'Pass the broker API URL, e.g. https://192.168.1.10:6443')
-  }
-
-  let coreDNS: {configMapName: string; namespace?: string} | undefined
-  if (options.corednsCustomConfigMap) {
-    const parts = options.corednsCustomConfigMap.split('/')
-    if (parts.length > 2 || parts.some((part) => part === '')) {
-      throw usageError('INVALID_COREDNS_CONFIGMAP', 'coredns-custom-configmap should be in <namespace>/<name> format, namespace is optional', 'Pass NAME or NAMESPACE/NAME')
-    }
-
-    coreDNS = parts.length === 2 ? {configMapName: parts[1] as string, namespace: parts[0] as string} : {configMapName: parts[0] as string}
-  }
-
-  return coreDNS ? {coreDNS, imageOverrides} : {imageOverrides}
-}
-
 async function resolveClusterId(options: JoinOptions, clusterName: string, prompts: JoinPrompts | undefined, reporter: Reporter): Promise<string> {
   let id = options.clusterId ?? sanitizeClusterId(clusterName)
   for (let problem = clusterIdError(id); problem !== undefined; problem = clusterIdError(id)) {
@@ -180,16 +102,6 @@ async function resolveClusterId(options: JoinOptions, clusterName: string, promp
   }
 
   return id
-}
-
-function serverFromURL(url: string): string {
-  return url.replace(/^[a-z]+:\/\//, '').replace(/\/$/, '')
-}
-
-interface NetworkPlan {
-  clusterCIDR: string
-  serviceCIDR: string
-  plugin: string
 }
 
 async function discoverAndReport(client: KubeClient, step: StepReporter): Promise<NetworkDetails | undefined> {
@@ -230,153 +142,24 @@ async function planNetwork(discovered: NetworkDetails | undefined, options: Join
   }
 }
 
-/** DESIGN §2: overlapping CIDRs are reported, with the fix, before anything is written. */
-function checkCidrPlan(clusterId: string, network: NetworkPlan, others: Cluster[], globalnet: boolean): void {
-  if (globalnet) return
-  const mine: Array<[string, string]> = [
-    ...network.clusterCIDR.split(',').map((cidr) => ['cluster', cidr] as [string, string]),
-    ...network.serviceCIDR.split(',').map((cidr) => ['service', cidr] as [string, string]),
-  ]
-  for (const other of others) {
-    if (other.spec.cluster_id === clusterId) continue
-    const theirs: Array<[string, string]> = [
-      ...(other.spec.cluster_cidr ?? []).map((cidr) => ['cluster', cidr] as [string, string]),
-      ...(other.spec.service_cidr ?? []).map((cidr) => ['service', cidr] as [string, string]),
-    ]
-    for (const [myKind, myCidr] of mine) {
-      for (const [theirKind, theirCidr] of theirs) {
-        const a = parseCidr(myCidr)
-        const b = parseCidr(theirCidr)
-        if (a && b && overlaps(a, b)) {
-          throw new SubctlError(
-            'CIDR_OVERLAP',
-            `The ${myKind} CIDR ${myCidr} of cluster "${clusterId}" overlaps the ${theirKind} CIDR ${theirCidr} of cluster "${other.spec.cluster_id}", already on the broker`,
-            {hint: 'Clusters with overlapping CIDRs need Globalnet: deploy the broker with "subctl deploy-broker --globalnet" and join again'},
-          )
-        }
-      }
-    }
-  }
-}
-
-interface GatewayChoice {
-  existing: string[]
-  toLabel: string[]
-  /** Several candidates and no flag: the question to ask, once the step is over. */
-  ask?: string[]
-}
-
 async function chooseGatewayNodes(client: KubeClient, options: JoinOptions, interactive: boolean, step: StepReporter): Promise<GatewayChoice> {
-  const nodes = (await client.list<NodeObject>(Resources.Node)).items
-  const labelled = nodes.filter((node) => node.metadata.labels?.[GATEWAY_LABEL] === 'true').map((node) => node.metadata.name as string)
-  if (options.gatewayNodes.length > 0) {
-    for (const name of options.gatewayNodes) {
-      if (!nodes.some((node) => node.metadata.name === name)) {
-        throw usageError('GATEWAY_NODE_NOT_FOUND', `--gateway-nodes names "${name}", which is not a node of this cluster`, `Nodes: ${nodes.map((node) => node.metadata.name).join(', ')}`)
-      }
-    }
-
-    return {existing: labelled, toLabel: options.gatewayNodes.filter((name) => !labelled.includes(name))}
+  const nodes = (await client.list<KubeObject & {metadata: {labels?: Record<string, string>}}>(Resources.Node)).items
+  const choice = chooseGateways(
+    nodes.map((node) => ({labels: node.metadata.labels ?? {}, name: node.metadata.name as string})),
+    options,
+    interactive,
+  )
+  if (choice.warning) step.warning(choice.warning)
+  if (options.gatewayNodes.length === 0 && choice.existing.length > 0) {
+    step.detail(`   There are ${choice.existing.length} node(s) labeled as gateways:`)
+    for (const name of choice.existing) step.detail(`    - ${name}`)
   }
 
-  if (labelled.length > 0) {
-    step.detail(`   There are ${labelled.length} node(s) labeled as gateways:`)
-    for (const name of labelled) step.detail(`    - ${name}`)
-    return {existing: labelled, toLabel: []}
-  }
-
-  if (!options.labelGateway) return {existing: [], toLabel: []}
-  let workers = nodes.filter((node) => node.metadata.labels && 'node-role.kubernetes.io/worker' in node.metadata.labels)
-  if (workers.length === 0) workers = nodes.filter((node) => !(node.metadata.labels && 'node-role.kubernetes.io/master' in node.metadata.labels))
-  const names = workers.map((node) => node.metadata.name as string).sort()
-  if (names.length === 0) {
-    step.warning('No worker node available to label as the gateway')
-    return {existing: [], toLabel: []}
-  }
-
-  if (names.length === 1) return {existing: [], toLabel: names}
-  if (!interactive) {
-    throw usageError(
-      'GATEWAY_NODE_REQUIRED',
-      `No node is labeled ${GATEWAY_LABEL}=true and ${names.length} could be the gateway (${names.join(', ')}); without a terminal subctl cannot ask which`,
-      `Pass --gateway-nodes NAME (or label one: kubectl label node NAME ${GATEWAY_LABEL}=true)`,
-    )
-  }
-
-  return {ask: names, existing: [], toLabel: []}
-}
-
-interface Allocation {
-  keys: AllocationKeys
-  configMap: KubeObject & {data?: Record<string, string>}
-  outcome: AllocationOutcome
-}
-
-async function planAllocationOn(
-  broker: KubeClient,
-  namespace: string,
-  name: string,
-  keys: AllocationKeys,
-  clusterId: string,
-  requested: string | undefined,
-  size: number | undefined,
-): Promise<Allocation> {
-  const configMap = await broker.tryGet<KubeObject & {data?: Record<string, string>}>(Resources.ConfigMap, name, namespace)
-  if (!configMap) {
-    throw new SubctlError('BROKER_CONFIGMAP_MISSING', `The ${keys.title} ConfigMap ${namespace}/${name} is missing on the broker`, {
-      hint: 'Re-run "subctl deploy-broker" on the broker cluster',
-    })
-  }
-
-  const config = parseAllocationConfig(configMap.data, keys)
-  try {
-    return {configMap, keys, outcome: planAllocation({clusterId, config, requested, size, title: keys.title})}
-  } catch (error) {
-    throw usageError('ALLOCATION_FAILED', `unable to determine the ${keys.title === 'Globalnet' ? 'global' : 'clusterset IP'} CIDR: ${(error as Error).message}`, 'Pick another CIDR, or none to let subctl allocate one')
-  }
-}
-
-/** Records the allocation on the broker: read-modify-write, retried on conflicts. */
-async function recordAllocation(writer: Writer, broker: KubeClient, allocation: Allocation, clusterId: string, step: StepReporter): Promise<void> {
-  let configMap = allocation.configMap
-  try {
-    await retryOnConflict(
-      async (attempt) => {
-        if (attempt > 1) configMap = await broker.get(Resources.ConfigMap, configMap.metadata.name as string, configMap.metadata.namespace)
-        const config = parseAllocationConfig(configMap.data, allocation.keys)
-        const clusters = withAllocation(config.clusters, clusterId, allocation.outcome.cidr)
-        if (formatClusterInfo(clusters) === configMap.data?.clusterinfo) return
-        await writer.update('broker', broker, {...configMap, data: {...configMap.data, clusterinfo: formatClusterInfo(clusters)}})
-        step.success(`Updated the ${allocation.keys.title} information on the Broker`)
-      },
-      {attempts: 10, onConflict: () => step.warning(`Conflict occurred updating the ${allocation.keys.title} ConfigMap - retrying`)},
-    )
-  } catch (error) {
-    if (!isConflict(error)) throw error
-    throw new SubctlError(
-      'ALLOCATION_CONFLICT',
-      `Could not record ${clusterId}'s ${allocation.keys.title} allocation on the broker: the ConfigMap ${configMap.metadata.name} kept changing under 10 attempts`,
-      {cause: error, hint: 'Other clusters are joining at the same time: run subctl join again'},
-    )
-  }
-}
-
-/** A unique cluster ID: a broker record of this ID must be this cluster's own. */
-function checkUnique(clusterId: string, record: Cluster | undefined, localCluster: KubeObject | undefined, kubeSystemUID: string | undefined): void {
-  if (!record) return
-  const owner = record.metadata.annotations?.[KUBE_SYSTEM_UID_ANNOTATION]
-  const same = owner ? owner === kubeSystemUID : localCluster !== undefined
-  if (!same) {
-    throw usageError(
-      'CLUSTER_ID_NOT_UNIQUE',
-      `Detected an existing joined cluster with the same ID "${clusterId}" on the broker. Cluster IDs must be unique across all clusters`,
-      'Pass another --clusterid',
-    )
-  }
+  return choice
 }
 
 export async function join(options: JoinOptions, reporter: Reporter, prompts?: JoinPrompts): Promise<JoinResult> {
-  const offline = validateOffline(options)
+  const offline = checkJoinFlags(options)
   const info: BrokerInfo = await readBrokerInfoFile(options.brokerInfoFile)
   const brokerURL = options.brokerURL ?? info.brokerURL
   const connectivity = hasConnectivity(info)
@@ -411,7 +194,7 @@ export async function join(options: JoinOptions, reporter: Reporter, prompts?: J
     const kubeSystem = await client.get<KubeObject>(Resources.Namespace, 'kube-system')
     const onBroker = await brokerClient.tryList<Cluster>(Resources.Cluster, {namespace: brokerNamespace})
     const localCluster = await client.tryGet<KubeObject>(Resources.Cluster, clusterId, OPERATOR_NAMESPACE)
-    checkUnique(clusterId, onBroker.find((record) => record.metadata.name === clusterId), localCluster, kubeSystem.metadata.uid)
+    checkUniqueClusterId(clusterId, onBroker.find((record) => record.metadata.name === clusterId), localCluster !== undefined, kubeSystem.metadata.uid)
 
     const discovered = await reporter.step('Discovering network details', (step) => discoverAndReport(client, step))
     const network = await planNetwork(discovered, options, prompts, reporter)
@@ -444,7 +227,11 @@ export async function join(options: JoinOptions, reporter: Reporter, prompts?: J
           if (problem) throw usageError('INVALID_GLOBALNET_CIDR', `invalid GlobalCIDR configuration: ${problem}`, 'Pass a smaller --globalnet-cluster-size')
         }
 
-        const allocation = await planAllocationOn(brokerClient, brokerNamespace, GLOBALNET_CONFIGMAP, GLOBALNET_KEYS, clusterId, options.globalnetCIDR, options.globalnetClusterSize)
+        const allocation = await planAllocationOn(brokerClient, brokerNamespace, GLOBALNET_CONFIGMAP, GLOBALNET_KEYS, {
+          clusterId,
+          requested: options.globalnetCIDR,
+          size: options.globalnetClusterSize,
+        })
         if ('warning' in allocation.outcome) step.warning(allocation.outcome.message)
         else step.success(allocation.outcome.message)
         return allocation
@@ -455,15 +242,11 @@ export async function join(options: JoinOptions, reporter: Reporter, prompts?: J
     let clustersetIPEnabled = options.enableClustersetIP
     if (serviceDiscovery) {
       clustersetIP = await reporter.step('Retrieving ClustersetIP information from the Broker', async (step) => {
-        const allocation = await planAllocationOn(
-          brokerClient,
-          brokerNamespace,
-          CLUSTERSET_IP_CONFIGMAP,
-          CLUSTERSET_IP_KEYS,
+        const allocation = await planAllocationOn(brokerClient, brokerNamespace, CLUSTERSET_IP_CONFIGMAP, CLUSTERSET_IP_KEYS, {
           clusterId,
-          options.clustersetIPCIDR,
-          options.clustersetIPCIDR ? undefined : DEFAULT_CLUSTERSET_IP_CLUSTER_SIZE,
-        )
+          requested: options.clustersetIPCIDR,
+          size: options.clustersetIPCIDR ? undefined : DEFAULT_CLUSTERSET_IP_CLUSTER_SIZE,
+        })
         clustersetIPEnabled ||= parseAllocationConfig(allocation.configMap.data, CLUSTERSET_IP_KEYS).enabled
         if ('warning' in allocation.outcome) step.warning(allocation.outcome.message)
         else step.success(allocation.outcome.message)
@@ -499,110 +282,44 @@ export async function join(options: JoinOptions, reporter: Reporter, prompts?: J
       for (const object of brokerClusterAccount(clusterId, brokerNamespace)) await writer.ensure('broker', brokerClient, object)
       return ensureTokenSecret('broker', brokerClient, writer, brokerNamespace, `cluster-${clusterId}`, options.timeoutMs)
     })
-    const tokenValue = (key: string) => (token.data?.[key] ? Buffer.from(token.data[key] as string, 'base64').toString('utf8') : '')
-
-    await reporter.step('Recording the cluster on the broker', async () => {
-      const record: Cluster = {
-        apiVersion: 'submariner.io/v1',
-        kind: 'Cluster',
-        metadata: {
-          annotations: {[KUBE_SYSTEM_UID_ANNOTATION]: kubeSystem.metadata.uid as string},
-          labels: {[CLUSTER_ID_LABEL]: clusterId},
-          name: clusterId,
-          namespace: brokerNamespace,
-        },
-        spec: {
-          cluster_cidr: network.clusterCIDR.split(','),
-          cluster_id: clusterId,
-          color_codes: ['blue'],
-          global_cidr: globalnet ? [globalnet.outcome.cidr] : [],
-          service_cidr: network.serviceCIDR.split(','),
-        },
-      }
-      await writer.apply('broker', brokerClient, record)
-    })
-
-    await reporter.step('Connecting to Broker', async () => {
-      await writer.apply(cluster, client, {
-        apiVersion: 'v1',
-        data: {'ca.crt': token.data?.['ca.crt'] ?? '', namespace: token.data?.namespace ?? '', token: token.data?.token ?? ''},
-        kind: 'Secret',
-        metadata: {name: BROKER_SECRET, namespace: OPERATOR_NAMESPACE},
-        type: 'Opaque',
-      })
-    })
-
-    const brokerFields = {
-      brokerK8sApiServer: serverFromURL(brokerURL),
-      brokerK8sApiServerToken: tokenValue('token'),
-      brokerK8sCA: token.data?.['ca.crt'] ?? '',
-      brokerK8sInsecure: !options.checkBrokerCertificate,
-      brokerK8sRemoteNamespace: brokerNamespace,
-      brokerK8sSecret: BROKER_SECRET,
+    const values: JoinValues = {
+      airGapped: options.airGapped,
+      broker: {insecure: !options.checkBrokerCertificate, namespace: brokerNamespace, tokenData: token.data ?? {}, url: brokerURL},
+      cableDriver: options.cableDriver,
+      clusterId,
+      clustersetIPCIDR: clustersetIP?.outcome.cidr,
+      clustersetIPEnabled,
+      coreDNS: offline.coreDNS,
+      customDomains: options.customDomains ?? info.customDomains ?? undefined,
+      forceUdpEncaps: options.forceUdpEncaps,
+      globalCIDR: globalnet?.outcome.cidr,
+      healthCheck: {enabled: options.healthCheck, intervalSeconds: options.healthCheckInterval, maxPacketLossCount: options.healthCheckMaxPacketLossCount},
+      imageOverrides: offline.imageOverrides,
+      ipsecDebug: options.ipsecDebug,
+      kubeSystemUID: kubeSystem.metadata.uid as string,
+      loadBalancer: options.loadBalancer,
+      natt: options.natt,
+      nattPort: options.nattPort,
+      network,
+      podDebug: options.podDebug,
+      preferredServer: options.preferredServer,
+      psk: {base64: info.ipsecPSK.data?.psk ?? '', string: pskString(info)},
+      repository: options.repository,
+      serviceDiscovery,
+      version: options.version,
     }
-    const customDomains = options.customDomains ?? info.customDomains ?? undefined
 
+    await reporter.step('Recording the cluster on the broker', () => writer.apply('broker', brokerClient, clusterRecord(values)))
+    await reporter.step('Connecting to Broker', () => writer.apply(cluster, client, brokerSecret(values)))
     if (connectivity) {
-      const spec: SubmarinerSpec = {
-        ...brokerFields,
-        airGappedDeployment: options.airGapped,
-        broker: 'k8s',
-        cableDriver: options.cableDriver,
-        ceIPSecDebug: options.ipsecDebug,
-        ceIPSecForceUDPEncaps: options.forceUdpEncaps,
-        ceIPSecNATTPort: options.nattPort,
-        ceIPSecPSK: pskString(info),
-        ceIPSecPSKSecret: IPSEC_PSK_SECRET,
-        ceIPSecPreferredServer: options.preferredServer,
-        clusterCIDR: network.clusterCIDR,
-        clusterID: clusterId,
-        clustersetIPEnabled,
-        connectionHealthCheck: {enabled: options.healthCheck, intervalSeconds: options.healthCheckInterval, maxPacketLossCount: options.healthCheckMaxPacketLossCount},
-        debug: options.podDebug,
-        imageOverrides: offline.imageOverrides,
-        loadBalancerEnabled: options.loadBalancer,
-        namespace: OPERATOR_NAMESPACE,
-        natEnabled: options.natt,
-        repository: options.repository || undefined,
-        serviceCIDR: network.serviceCIDR,
-        serviceDiscoveryEnabled: serviceDiscovery,
-        version: options.version || undefined,
-        ...(clustersetIP ? {clustersetIPCIDR: clustersetIP.outcome.cidr} : {}),
-        ...(globalnet ? {globalCIDR: globalnet.outcome.cidr} : {}),
-        ...(offline.coreDNS ? {coreDNSCustomConfig: offline.coreDNS} : {}),
-        ...(customDomains && customDomains.length > 0 ? {customDomains} : {}),
-      }
       await reporter.step('Deploying submariner', async (step) => {
-        await writer.apply(cluster, client, {
-          apiVersion: 'v1',
-          data: {psk: info.ipsecPSK.data?.psk ?? ''},
-          kind: 'Secret',
-          metadata: {name: IPSEC_PSK_SECRET, namespace: OPERATOR_NAMESPACE},
-          type: 'Opaque',
-        })
-        await writer.apply<Submariner>(cluster, client, {apiVersion: 'submariner.io/v1alpha1', kind: 'Submariner', metadata: {name: SUBMARINER_CR, namespace: OPERATOR_NAMESPACE}, spec})
+        await writer.apply(cluster, client, pskSecret(values))
+        await writer.apply(cluster, client, submarinerCr(values))
         step.success('Submariner is up and running')
       })
     } else if (serviceDiscovery) {
       await reporter.step('Deploying service discovery only', async (step) => {
-        await writer.apply<ServiceDiscovery>(cluster, client, {
-          apiVersion: 'submariner.io/v1alpha1',
-          kind: 'ServiceDiscovery',
-          metadata: {name: SERVICE_DISCOVERY_CR, namespace: OPERATOR_NAMESPACE},
-          spec: {
-            ...brokerFields,
-            clusterID: clusterId,
-            clustersetIPEnabled,
-            debug: options.podDebug,
-            imageOverrides: offline.imageOverrides,
-            namespace: OPERATOR_NAMESPACE,
-            repository: options.repository ?? '',
-            version: options.version ?? '',
-            ...(clustersetIP ? {clustersetIPCIDR: clustersetIP.outcome.cidr} : {}),
-            ...(offline.coreDNS ? {coreDNSCustomConfig: offline.coreDNS} : {}),
-            ...(customDomains && customDomains.length > 0 ? {customDomains} : {}),
-          },
-        })
+        await writer.apply(cluster, client, serviceDiscoveryCr(values))
         step.success('Service discovery is up and running')
       })
     }

@@ -15,8 +15,8 @@ import type {KubeObject} from '../../k8s/objects.js'
 import {Resources, type ResourceType} from '../../k8s/resources.js'
 import {clusterProblem, endpointProblem} from '../../lib/broker-objects.js'
 import {subnetsOverlap} from '../../lib/endpoints.js'
-import {canonical} from '../../lib/canonical.js'
 import {Controller} from '../runtime/controller.js'
+import {mirrorDiffers, mirrorOf} from '../runtime/mirror.js'
 import type {Logger} from '../runtime/log.js'
 
 type Synced = KubeObject & {spec: unknown}
@@ -30,30 +30,6 @@ export interface BrokerSyncOptions {
   /** The local subnets remote Endpoints must not overlap. */
   localSubnets: string[]
   log: Logger
-}
-
-/** What a copy keeps of an object: name, namespace, labels, annotations and spec. */
-function copyOf(object: Synced, namespace: string, extraLabels: Record<string, string> = {}): Synced {
-  return {
-    apiVersion: object.apiVersion,
-    kind: object.kind,
-    metadata: {
-      annotations: object.metadata.annotations ?? {},
-      labels: {...object.metadata.labels, ...extraLabels},
-      name: object.metadata.name,
-      namespace,
-    },
-    spec: object.spec,
-  }
-}
-
-function differs(existing: Synced | undefined, wanted: Synced): boolean {
-  if (!existing) return true
-  const {annotations = {}, labels = {}} = existing.metadata
-  const wantedAnnotations = wanted.metadata.annotations ?? {}
-  // Copies only add what they carry: annotations someone else set on the target (join's) stay.
-  const annotationsMatch = Object.entries(wantedAnnotations).every(([key, value]) => annotations[key] === value)
-  return !annotationsMatch || canonical(labels) !== canonical(wanted.metadata.labels ?? {}) || canonical(existing.spec) !== canonical(wanted.spec)
 }
 
 export class BrokerSync {
@@ -96,8 +72,8 @@ export class BrokerSync {
 
     // This cluster's objects: local → broker.
     if (localObject && !origin(localObject)) {
-      const wanted = copyOf(localObject, brokerNamespace, {[CLUSTER_ID_LABEL]: clusterId})
-      if (differs(brokerObject, wanted)) {
+      const wanted = mirrorOf(localObject, brokerNamespace, {[CLUSTER_ID_LABEL]: clusterId})
+      if (mirrorDiffers(brokerObject, wanted)) {
         await broker.apply(wanted)
         log.debug('synced to the broker', {key})
       }
@@ -120,8 +96,8 @@ export class BrokerSync {
         return
       }
 
-      const wanted = copyOf(brokerObject, namespace)
-      if (differs(localObject, wanted)) {
+      const wanted = mirrorOf(brokerObject, namespace)
+      if (mirrorDiffers(localObject, wanted)) {
         await local.apply(wanted)
         log.info('synced from the broker', {key})
       }

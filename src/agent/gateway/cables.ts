@@ -8,6 +8,7 @@ import type {Endpoint, EndpointSpec} from '../../api/submariner.js'
 import type {Logger} from '../runtime/log.js'
 import type {CableDriver} from './cable/driver.js'
 import type {NatResult} from './natdiscovery.js'
+import {sameContent} from '../../lib/canonical.js'
 
 export interface Cable {
   endpoint: EndpointSpec
@@ -22,7 +23,7 @@ export interface CablePlan {
   build: Map<string, Cable>
 }
 
-const sameCable = (a: Cable, b: Cable) => a.useIP === b.useIP && a.useNAT === b.useNAT && JSON.stringify(a.endpoint) === JSON.stringify(b.endpoint)
+const sameCable = (a: Cable, b: Cable) => a.useIP === b.useIP && a.useNAT === b.useNAT && sameContent(a.endpoint, b.endpoint)
 
 /**
  * What to change so that the installed cables match the wanted ones: a cable per remote whose
@@ -35,7 +36,7 @@ export function planCables(remotes: EndpointSpec[], results: ReadonlyMap<string,
   for (const cluster of installed.keys()) if (!clusters.has(cluster)) plan.remove.push(cluster)
   for (const remote of remotes) {
     const result = results.get(remote.cable_name)
-    if (!result || JSON.stringify(result.endpoint) !== JSON.stringify(remote)) continue
+    if (!result || !sameContent(result.endpoint, remote)) continue
     const wanted: Cable = {endpoint: remote, useIP: result.useIP, useNAT: result.useNAT}
     const current = installed.get(remote.cluster_id)
     if (current && sameCable(current, wanted)) continue

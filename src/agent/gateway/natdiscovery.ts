@@ -9,6 +9,7 @@ import {createSocket, type Socket} from 'node:dgram'
 import type {EndpointSpec} from '../../api/submariner.js'
 import type {Logger} from '../runtime/log.js'
 import {decodeNatMessage, encodeNatMessage, ResponseType, type NatRequest, type NatResponse} from './natdiscovery-proto.js'
+import {sameContent} from '../../lib/canonical.js'
 
 export const NAT_DISCOVERY_PORT = 4490
 const RESEND_MS = 2000
@@ -109,7 +110,7 @@ export class NatDiscovery {
   /** Starts (or keeps) discovering a remote endpoint; an unchanged, finished one re-reports its result. */
   discover(remote: EndpointSpec): void {
     const existing = this.#probes.get(remote.cable_name)
-    if (existing && JSON.stringify(existing.remote) === JSON.stringify(remote)) {
+    if (existing && sameContent(existing.remote, remote)) {
       if (existing.done && existing.selected) this.#onResult(existing.selected.result)
       return
     }

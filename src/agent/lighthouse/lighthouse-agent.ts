@@ -12,7 +12,8 @@ import {flag} from '../config.js'
 import {Controller} from '../runtime/controller.js'
 import type {Logger} from '../runtime/log.js'
 import {aborted, ArgumentError, type RoleModule} from '../runtime/role.js'
-import {keysOf, LighthouseAgent, type LighthouseCaches, type LighthouseSettings} from './agent.js'
+import {LighthouseAgent, type LighthouseCaches, type LighthouseSettings} from './agent.js'
+import {keysOf} from '../../lib/lighthouse-plan.js'
 
 /**
  * The agent's caches of both clusters, wired to the per-service reconcile (four at once), started

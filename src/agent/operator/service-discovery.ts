@@ -15,6 +15,7 @@ import type {ProxySettings} from '../../manifests/operator.js'
 import type {Logger} from '../runtime/log.js'
 import type {ReconcileResult} from '../runtime/workqueue.js'
 import {condition, deploymentReady, ownedBy, setCondition, statusChanged, type DeploymentObject} from './status.js'
+import {sameContent} from '../../lib/canonical.js'
 
 export const COREDNS_NAMESPACE = 'kube-system'
 export const COREDNS_CONFIGMAP = 'coredns'
@@ -52,7 +53,7 @@ async function configureClusterDns(client: KubeClient, cr: ServiceDiscovery, ser
       data = {...configMap.data, Corefile: corefile}
     }
 
-    if (JSON.stringify(data) === JSON.stringify(configMap?.data ?? {})) return
+    if (sameContent(data, configMap?.data ?? {})) return
     if (configMap) await client.update({...configMap, data})
     else if (serviceIP) await client.create({apiVersion: 'v1', data, kind: 'ConfigMap', metadata: {name, namespace}})
   })

@@ -1,7 +1,7 @@
 /** Small pieces the operator's reconcilers share: readiness of workloads, conditions, owners. */
 import type {Condition} from '../../api/submariner.js'
 import type {KubeObject} from '../../k8s/objects.js'
-import {canonical} from '../../lib/canonical.js'
+import {sameContent} from '../../lib/canonical.js'
 
 export interface DaemonSetObject extends KubeObject {
   status?: {desiredNumberScheduled?: number; numberReady?: number; updatedNumberScheduled?: number; observedGeneration?: number}
@@ -66,5 +66,5 @@ export function ownedBy(owner: KubeObject) {
  * omits, such as a DaemonSet's numberUnavailable once it is back to 0.
  */
 export function statusChanged(current: unknown, next: unknown): boolean {
-  return canonical(current ?? {}) !== canonical(next)
+  return !sameContent(current ?? {}, next)
 }

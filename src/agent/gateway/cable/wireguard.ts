@@ -13,6 +13,7 @@ import {join} from 'node:path'
 
 import type {ConnectionStatus, EndpointSpec} from '../../../api/submariner.js'
 import {udpPort, type CableConnection, type CableDriver, type DriverContext} from './driver.js'
+import {sameContent} from '../../../lib/canonical.js'
 
 export const WIREGUARD_DEVICE = 'submariner'
 const KEEPALIVE_SECONDS = 10
@@ -147,7 +148,7 @@ export class WireguardDriver implements CableDriver {
     const publicKey = remote.backend_config?.publicKey
     if (!publicKey) throw new Error(`the endpoint of cluster ${remote.cluster_id} publishes no WireGuard public key`)
     const existing = this.#peers.get(remote.cluster_id)
-    if (existing?.publicKey === publicKey && existing.useIP === useIP && JSON.stringify(existing.endpoint.subnets) === JSON.stringify(remote.subnets)) return
+    if (existing?.publicKey === publicKey && existing.useIP === useIP && sameContent(existing.endpoint.subnets, remote.subnets)) return
     if (existing) await this.#wg(['set', WIREGUARD_DEVICE, 'peer', existing.publicKey, 'remove'])
     await this.#wg(
       [

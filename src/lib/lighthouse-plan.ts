@@ -1,0 +1,261 @@
+/**
+ * The Lighthouse agent's planning as pure functions of what its caches hold (reference/lighthouse.md
+ * §2): which service an object is about, whether an export is valid and the per-cluster import it
+ * makes, the EndpointSlices that represent it, each exporter's ports, and the export's conditions.
+ * agent/lighthouse/agent.ts reads the caches, calls these, and writes the difference.
+ */
+import {
+  ANNOTATION_GLOBALNET_ENABLED,
+  ANNOTATION_PUBLISH_NOT_READY,
+  ANNOTATION_TIMESTAMP_PREFIX,
+  ANNOTATION_USE_CLUSTERSET_IP,
+  LABEL_IS_HEADLESS,
+  LABEL_K8S_SERVICE_NAME,
+  LABEL_MANAGED_BY,
+  LABEL_ORIGINATING_NAMESPACE,
+  LABEL_SERVICE_NAME,
+  LABEL_SOURCE_CLUSTER,
+  LABEL_SOURCE_NAME,
+  LABEL_SOURCE_NAMESPACE,
+  MANAGED_BY_LIGHTHOUSE,
+  type EndpointSlice,
+  type ServiceExport,
+  type ServiceImport,
+  type ServiceObject,
+  type ServicePort,
+} from '../api/mcs.js'
+import type {Condition} from '../api/submariner.js'
+import {validServiceKey} from './broker-objects.js'
+import {validObjectName} from './cluster-id.js'
+import {
+  condition,
+  describePorts,
+  importableNamespace,
+  importType,
+  localImportName,
+  samePorts,
+  servicePorts,
+  unexportableNamespaceMessage,
+  unionPorts,
+  withCondition,
+  withConflict,
+} from './lighthouse.js'
+
+export interface LighthouseSettings {
+  clusterId: string
+  /** The Submariner namespace, where per-cluster ServiceImports live. */
+  namespace: string
+  brokerNamespace: string
+  globalnet: boolean
+  clustersetIPCIDR: string
+  clustersetIPEnabled: boolean
+}
+
+/** What keysOf reads of an object. */
+export interface ObjectRef {
+  kind?: string
+  metadata: {name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>}
+}
+
+/** The service keys ("ns/name") an object is about: what a change of it queues. */
+export function keysOf(object: ObjectRef, settings: Pick<LighthouseSettings, 'brokerNamespace'>): string[] {
+  const labels = object.metadata.labels ?? {}
+  const annotations = object.metadata.annotations ?? {}
+  switch (object.kind) {
+    case 'ServiceExport':
+    case 'Service':
+      return [`${object.metadata.namespace}/${object.metadata.name}`]
+    case 'EndpointSlice':
+      if (labels[LABEL_MANAGED_BY] === MANAGED_BY_LIGHTHOUSE) {
+        return labels[LABEL_SOURCE_NAMESPACE] && labels[LABEL_SERVICE_NAME] ? [`${labels[LABEL_SOURCE_NAMESPACE]}/${labels[LABEL_SERVICE_NAME]}`] : []
+      }
+
+      return labels[LABEL_K8S_SERVICE_NAME] ? [`${object.metadata.namespace}/${labels[LABEL_K8S_SERVICE_NAME]}`] : []
+    case 'ServiceImport': {
+      // Per-cluster import (labels), broker aggregate (annotations), or imported copy (its own name).
+      if (labels[LABEL_SERVICE_NAME] && labels[LABEL_SOURCE_NAMESPACE]) return [`${labels[LABEL_SOURCE_NAMESPACE]}/${labels[LABEL_SERVICE_NAME]}`]
+      if (annotations[LABEL_SERVICE_NAME] && annotations[LABEL_SOURCE_NAMESPACE]) {
+        // A broker object naming what no Service can be called names nothing to reconcile.
+        return validServiceKey(annotations[LABEL_SOURCE_NAMESPACE], annotations[LABEL_SERVICE_NAME]) ? [`${annotations[LABEL_SOURCE_NAMESPACE]}/${annotations[LABEL_SERVICE_NAME]}`] : []
+      }
+
+      return object.metadata.namespace === settings.brokerNamespace ? [] : [`${object.metadata.namespace}/${object.metadata.name}`]
+    }
+
+    case 'GlobalIngressIP': {
+      const ref = (object as {spec?: {serviceRef?: {name: string}}}).spec?.serviceRef?.name ?? labels['submariner.io/serviceRef']
+      return ref ? [`${object.metadata.namespace}/${ref}`] : []
+    }
+
+    default:
+      return []
+  }
+}
+
+/** One service as the caches show it, and what this cluster exports of it. */
+export interface ServicePlan {
+  key: string
+  service: string
+  namespace: string
+  exportObject: ServiceExport | undefined
+  serviceObject: ServiceObject | undefined
+  /** The export's Valid condition; undefined without an export. */
+  valid: Condition | undefined
+  /** The per-cluster ServiceImport `<svc>-<ns>-<cid>`, when the export is valid. */
+  localImport: ServiceImport | undefined
+}
+
+/**
+ * Whether the export is valid, and the per-cluster import it makes. `serviceIp` is the address other
+ * clusters reach a ClusterIP service at: its ClusterIP, or its global IP with Globalnet (undefined
+ * until allocated).
+ */
+export function planService(
+  key: string,
+  objects: {exportObject: ServiceExport | undefined; serviceObject: ServiceObject | undefined; serviceIp: string | undefined},
+  settings: LighthouseSettings,
+): ServicePlan | undefined {
+  const [namespace = '', service = ''] = key.split('/')
+  if (!namespace || !service) return undefined
+  const {exportObject, serviceObject, serviceIp} = objects
+  const plan: ServicePlan = {exportObject, key, localImport: undefined, namespace, service, serviceObject, valid: undefined}
+  if (!exportObject) return plan
+  if (!importableNamespace(namespace, {brokerNamespace: settings.brokerNamespace, submarinerNamespace: settings.namespace})) {
+    // Every other cluster would decline it without a word: refuse it here, on the export.
+    return {...plan, valid: condition('Valid', 'False', 'NamespaceNotExportable', unexportableNamespaceMessage(namespace))}
+  }
+
+  if (!serviceObject) return {...plan, valid: condition('Valid', 'False', 'ServiceUnavailable', "Service to be exported doesn't exist")}
+  const type = importType(serviceObject)
+  if (!type) return {...plan, valid: condition('Valid', 'False', 'UnsupportedServiceType', `Service of type ${serviceObject.spec.type} not supported`)}
+  const ip = type === 'ClusterSetIP' ? serviceIp : undefined
+  if (type === 'ClusterSetIP' && settings.globalnet && !ip) {
+    return {...plan, valid: condition('Valid', 'False', 'ServiceGlobalIPUnavailable', "Service doesn't have a global IP yet")}
+  }
+
+  const useClustersetIP = exportObject.metadata.annotations?.[ANNOTATION_USE_CLUSTERSET_IP]
+  const localImport: ServiceImport = {
+    apiVersion: 'multicluster.x-k8s.io/v1alpha1',
+    kind: 'ServiceImport',
+    metadata: {
+      annotations: {
+        [ANNOTATION_PUBLISH_NOT_READY]: String(serviceObject.spec.publishNotReadyAddresses ?? false),
+        ...(useClustersetIP ? {[ANNOTATION_USE_CLUSTERSET_IP]: useClustersetIP} : {}),
+      },
+      labels: {[LABEL_ORIGINATING_NAMESPACE]: namespace, [LABEL_SERVICE_NAME]: service, [LABEL_SOURCE_CLUSTER]: settings.clusterId, [LABEL_SOURCE_NAMESPACE]: namespace},
+      name: localImportName(service, namespace, settings.clusterId),
+      namespace: settings.namespace,
+    },
+    spec: {
+      ports: type === 'Headless' ? [] : servicePorts(serviceObject),
+      type,
+      ...(ip ? {ips: [ip]} : {}),
+      ...(serviceObject.spec.sessionAffinity ? {sessionAffinity: serviceObject.spec.sessionAffinity} : {}),
+      ...(serviceObject.spec.sessionAffinityConfig ? {sessionAffinityConfig: serviceObject.spec.sessionAffinityConfig} : {}),
+    },
+    status: {clusters: [{cluster: settings.clusterId}]},
+  }
+  return {...plan, localImport, valid: condition('Valid', 'True', 'Valid', 'Service is valid for export')}
+}
+
+/**
+ * The Lighthouse EndpointSlices that represent this cluster's export (without names: they are
+ * created with generateName): one with the service's IP for a ClusterIP service, one per Kubernetes
+ * slice for a headless one. `k8sSlices` are the service's own slices, sorted by name.
+ */
+export function desiredSlices(plan: ServicePlan, localImport: ServiceImport, service: ServiceObject, k8sSlices: EndpointSlice[], settings: LighthouseSettings): EndpointSlice[] {
+  // Service labels reach slices through Kubernetes; carry over those outside kubernetes.io.
+  const userLabels = (slice: EndpointSlice | undefined) => Object.fromEntries(Object.entries(slice?.metadata.labels ?? {}).filter(([key]) => !key.includes('kubernetes.io/')))
+  const headless = localImport.spec.type === 'Headless'
+  const base = (sourceName: string, slice: EndpointSlice | undefined) => ({
+    annotations: {
+      [ANNOTATION_GLOBALNET_ENABLED]: String(headless && settings.globalnet),
+      [ANNOTATION_PUBLISH_NOT_READY]: String(service.spec.publishNotReadyAddresses ?? false),
+    },
+    generateName: `${plan.service}-`,
+    labels: {
+      ...userLabels(slice),
+      [LABEL_IS_HEADLESS]: String(headless),
+      [LABEL_MANAGED_BY]: MANAGED_BY_LIGHTHOUSE,
+      [LABEL_SERVICE_NAME]: plan.service,
+      [LABEL_SOURCE_CLUSTER]: settings.clusterId,
+      [LABEL_SOURCE_NAME]: sourceName,
+      [LABEL_SOURCE_NAMESPACE]: plan.namespace,
+    },
+    namespace: plan.namespace,
+  })
+
+  if (!headless) {
+    // One endpoint: the service's IP, ready when any backend is (nil counts as ready).
+    const ready = k8sSlices.some((slice) => (slice.endpoints ?? []).some((endpoint) => endpoint.conditions?.ready !== false))
+    return [
+      {
+        addressType: k8sSlices[0]?.addressType ?? 'IPv4',
+        apiVersion: 'discovery.k8s.io/v1',
+        endpoints: [{addresses: [localImport.spec.ips?.[0] ?? ''], conditions: {ready}}],
+        kind: 'EndpointSlice',
+        metadata: base(plan.service, k8sSlices[0]),
+        ports: localImport.spec.ports.map((port) => ({name: port.name ?? '', port: port.port, protocol: port.protocol ?? 'TCP', ...(port.appProtocol ? {appProtocol: port.appProtocol} : {})})),
+      },
+    ]
+  }
+
+  return k8sSlices.map((slice) => ({
+    addressType: slice.addressType,
+    apiVersion: 'discovery.k8s.io/v1',
+    endpoints: (slice.endpoints ?? []).map((endpoint) => ({...endpoint})),
+    kind: 'EndpointSlice',
+    metadata: base(slice.metadata.name as string, slice),
+    ports: slice.ports ?? [],
+  }))
+}
+
+/** The exporting clusters in the aggregate's timestamp annotations, oldest first (ties by name). */
+export function exportersOldestFirst(annotations: Record<string, string>): string[] {
+  return Object.keys(annotations)
+    .filter((key) => key.startsWith(ANNOTATION_TIMESTAMP_PREFIX))
+    .sort((a, b) => {
+      const difference = BigInt(annotations[a] ?? 0) - BigInt(annotations[b] ?? 0)
+      return difference === 0n ? a.localeCompare(b) : difference < 0n ? -1 : 1
+    })
+    .map((key) => key.slice(ANNOTATION_TIMESTAMP_PREFIX.length))
+}
+
+/** Each exporting cluster's ports, from its first slice on the broker, oldest exporter first. */
+export function portsByCluster(plan: ServicePlan, aggregate: ServiceImport, brokerSlices: EndpointSlice[]): Array<[string, ServicePort[]]> {
+  return exportersOldestFirst(aggregate.metadata.annotations ?? {}).flatMap((cluster): Array<[string, ServicePort[]]> => {
+    const slice = brokerSlices.find(
+      (candidate) =>
+        validObjectName(candidate.metadata.labels?.[LABEL_SOURCE_CLUSTER] ?? '') === cluster &&
+        candidate.metadata.labels?.[LABEL_SOURCE_NAMESPACE] === plan.namespace &&
+        candidate.metadata.labels?.[LABEL_SERVICE_NAME] === plan.service,
+    )
+    return slice ? [[cluster, (slice.ports ?? []).map((port) => ({name: port.name, port: port.port ?? 0, protocol: port.protocol ?? 'TCP', ...(port.appProtocol ? {appProtocol: port.appProtocol} : {})}))]] : []
+  })
+}
+
+/** The message of a ports conflict between the exporting clusters (reference/lighthouse.md §2.5), else undefined. */
+export function portConflict(aggregate: ServiceImport, byCluster: Array<[string, ServicePort[]]>): string | undefined {
+  if (byCluster.length < 2 || byCluster.every(([, ports]) => samePorts(ports, byCluster[0]?.[1] ?? []))) return undefined
+  const union = Boolean(aggregate.spec.ips?.length)
+  const merged = union ? unionPorts(byCluster.map(([, ports]) => ports)) : byCluster[0]?.[1] ?? []
+  return `The service ports conflict between the constituent clusters [${byCluster.map(([cluster]) => cluster).join(', ')}]. The service will expose the ${union ? 'union' : 'intersection'} of all the ports: ${describePorts(merged)}`
+}
+
+/** The export's conditions after this reconcile: Valid, Ready and the merged Conflict. */
+export function exportConditions(plan: ServicePlan, state: {onBroker: boolean; typeConflict: string | undefined; portConflict: string | undefined}): Condition[] | undefined {
+  let conditions = plan.exportObject?.status?.conditions
+  if (plan.valid) conditions = withCondition(conditions, plan.valid)
+  if (!plan.localImport) {
+    if (conditions?.some((entry) => entry.type === 'Ready')) conditions = withCondition(conditions, condition('Ready', 'False', 'NoServiceImport', 'ServiceImport was deleted'))
+  } else if (state.typeConflict) {
+    conditions = withCondition(conditions, condition('Ready', 'False', 'ExportFailed', 'Unable to export due to an irresolvable conflict'))
+  } else if (state.onBroker) {
+    conditions = withCondition(conditions, condition('Ready', 'True', 'Exported', 'Service was successfully exported to the broker'))
+  } else {
+    conditions = withCondition(conditions, condition('Ready', 'False', 'AwaitingExport', 'ServiceImport created - awaiting aggregation on the broker'))
+  }
+
+  conditions = withConflict(conditions, 'ConflictingType', state.typeConflict)
+  return withConflict(conditions, 'ConflictingPorts', state.portConflict)
+}

@@ -1,0 +1,67 @@
+/**
+ * join's Globalnet and clusterset-IP allocations on the broker: read the allocation ConfigMap and
+ * plan this cluster's CIDR before anything is written, then record it with a read-modify-write that
+ * is retried on conflicts, so that two joins at once never take the same CIDR.
+ */
+import type {KubeClient} from '../k8s/client.js'
+import {isConflict} from '../k8s/errors.js'
+import type {KubeObject} from '../k8s/objects.js'
+import {Resources} from '../k8s/resources.js'
+import {retryOnConflict} from '../k8s/retry.js'
+import {formatClusterInfo, parseAllocationConfig, planAllocation, withAllocation, type AllocationKeys, type AllocationOutcome} from '../lib/allocation.js'
+import {SubctlError, usageError} from '../lib/errors.js'
+import type {StepReporter} from '../lib/reporter.js'
+import type {Writer} from './writer.js'
+
+export interface Allocation {
+  keys: AllocationKeys
+  configMap: KubeObject & {data?: Record<string, string>}
+  outcome: AllocationOutcome
+}
+
+export async function planAllocationOn(
+  broker: KubeClient,
+  namespace: string,
+  name: string,
+  keys: AllocationKeys,
+  request: {clusterId: string; requested: string | undefined; size: number | undefined},
+): Promise<Allocation> {
+  const configMap = await broker.tryGet<KubeObject & {data?: Record<string, string>}>(Resources.ConfigMap, name, namespace)
+  if (!configMap) {
+    throw new SubctlError('BROKER_CONFIGMAP_MISSING', `The ${keys.title} ConfigMap ${namespace}/${name} is missing on the broker`, {
+      hint: 'Re-run "subctl deploy-broker" on the broker cluster',
+    })
+  }
+
+  const config = parseAllocationConfig(configMap.data, keys)
+  try {
+    return {configMap, keys, outcome: planAllocation({...request, config, title: keys.title})}
+  } catch (error) {
+    throw usageError('ALLOCATION_FAILED', `unable to determine the ${keys.title === 'Globalnet' ? 'global' : 'clusterset IP'} CIDR: ${(error as Error).message}`, 'Pick another CIDR, or none to let subctl allocate one')
+  }
+}
+
+/** Records the allocation on the broker: read-modify-write, retried on conflicts. */
+export async function recordAllocation(writer: Writer, broker: KubeClient, allocation: Allocation, clusterId: string, step: StepReporter): Promise<void> {
+  let configMap = allocation.configMap
+  try {
+    await retryOnConflict(
+      async (attempt) => {
+        if (attempt > 1) configMap = await broker.get(Resources.ConfigMap, configMap.metadata.name as string, configMap.metadata.namespace)
+        const config = parseAllocationConfig(configMap.data, allocation.keys)
+        const clusters = withAllocation(config.clusters, clusterId, allocation.outcome.cidr)
+        if (formatClusterInfo(clusters) === configMap.data?.clusterinfo) return
+        await writer.update('broker', broker, {...configMap, data: {...configMap.data, clusterinfo: formatClusterInfo(clusters)}})
+        step.success(`Updated the ${allocation.keys.title} information on the Broker`)
+      },
+      {attempts: 10, onConflict: () => step.warning(`Conflict occurred updating the ${allocation.keys.title} ConfigMap - retrying`)},
+    )
+  } catch (error) {
+    if (!isConflict(error)) throw error
+    throw new SubctlError(
+      'ALLOCATION_CONFLICT',
+      `Could not record ${clusterId}'s ${allocation.keys.title} allocation on the broker: the ConfigMap ${configMap.metadata.name} kept changing under 10 attempts`,
+      {cause: error, hint: 'Other clusters are joining at the same time: run subctl join again'},
+    )
+  }
+}
