@@ -40,6 +40,11 @@ export default tseslint.config(
     rules: restrict([{group: ['**/cli/**', '**/commands/**', '**/services/**', '@oclif/*', 'listr2', '@inquirer/*', 'chalk'], message: 'the agent bundle carries no CLI code'}]),
   },
   {
+    // One way to build a client (src/k8s/clients.ts).
+    ignores: ['src/k8s/clients.ts'],
+    rules: {'no-restricted-syntax': ['error', {message: 'Build clients with src/k8s/clients.ts', selector: "NewExpression[callee.name='KubeClient']"}]},
+  },
+  {
     files: ['src/commands/**/*.ts'],
     rules: restrict([{group: ['**/agent/**', '@kubernetes/*'], message: 'commands call services'}]),
   },

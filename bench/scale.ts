@@ -56,7 +56,7 @@ function agentRss(): Map<string, number> {
 
 /** The broker API server's total requests served so far. */
 async function brokerRequests(): Promise<number> {
-  const text = String(await withClient('broker', (client) => client.request('GET', '/metrics')))
+  const text = await withClient('broker', (client) => client.serverEndpoint('/metrics'))
   let total = 0
   for (const line of text.split('\n')) if (line.startsWith('apiserver_request_total{')) total += Number(line.split(' ').at(-1))
   return total
@@ -92,8 +92,7 @@ async function createServices(client: KubeClient, names: string[]): Promise<void
 /** How many ServiceImports a cluster holds, from a list of one (the count of the rest comes with it): polling must not load the API server it measures. */
 async function countImports(cluster: string): Promise<number> {
   return withClient(cluster, async (client) => {
-    const page = (await client.request('GET', `/apis/multicluster.x-k8s.io/v1alpha1/namespaces/${NAMESPACE}/serviceimports`, {query: {limit: 1}})) as {items: unknown[]; metadata?: {remainingItemCount?: number}}
-    return page.items.length + (page.metadata?.remainingItemCount ?? 0)
+    return client.count(Resources.ServiceImport, {namespace: NAMESPACE})
   })
 }
 

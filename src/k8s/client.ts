@@ -11,7 +11,7 @@ import https from 'node:https'
 import {SubctlError} from '../lib/errors.js'
 import {isNetworkError, KubeApiError} from './errors.js'
 import type {KubeObject, ObjectList} from './objects.js'
-import {apiVersionOf, resourcePath, resourceTypeOf, type ResourceType} from './resources.js'
+import {apiVersionOf, resourcePath, Resources, resourceTypeOf, type ResourceType} from './resources.js'
 
 export const DEFAULT_FIELD_MANAGER = 'subctl'
 
@@ -43,6 +43,11 @@ export interface ListOptions {
   namespace?: string
   labelSelector?: string
   fieldSelector?: string
+}
+
+export interface CountOptions {
+  namespace?: string
+  labelSelector?: string
 }
 
 export interface DeleteOptions {
@@ -85,7 +90,7 @@ export class KubeClient {
   }
 
   async get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T> {
-    return (await this.request('GET', resourcePath(type, {name, namespace}))) as T
+    return (await this.#request('GET', resourcePath(type, {name, namespace}))) as T
   }
 
   /** Like get, but a missing object (or a CRD that is not installed) is `undefined`. */
@@ -99,7 +104,7 @@ export class KubeClient {
   }
 
   async list<T extends KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<ObjectList<T>> {
-    const result = (await this.request('GET', resourcePath(type, {namespace: options.namespace}), {
+    const result = (await this.#request('GET', resourcePath(type, {namespace: options.namespace}), {
       query: {fieldSelector: options.fieldSelector, labelSelector: options.labelSelector},
     })) as {items?: T[]; metadata?: {resourceVersion?: string}}
     // List items come without apiVersion/kind; fill them in so they can be applied or printed as-is.
@@ -119,13 +124,13 @@ export class KubeClient {
 
   async create<T extends KubeObject>(object: T): Promise<T> {
     const type = typeOf(object)
-    return (await this.request('POST', resourcePath(type, {namespace: object.metadata.namespace}), {body: object})) as T
+    return (await this.#request('POST', resourcePath(type, {namespace: object.metadata.namespace}), {body: object})) as T
   }
 
   async update<T extends KubeObject>(object: T, subresource?: 'status'): Promise<T> {
     const type = typeOf(object)
     const path = resourcePath(type, {name: object.metadata.name, namespace: object.metadata.namespace, subresource})
-    return (await this.request('PUT', path, {body: object})) as T
+    return (await this.#request('PUT', path, {body: object})) as T
   }
 
   /** A JSON merge patch (RFC 7386), e.g. to set one label. */
@@ -137,7 +142,7 @@ export class KubeClient {
     subresource?: 'status',
   ): Promise<T> {
     const path = resourcePath(type, {name, namespace, subresource})
-    return (await this.request('PATCH', path, {body: patch, contentType: 'application/merge-patch+json'})) as T
+    return (await this.#request('PATCH', path, {body: patch, contentType: 'application/merge-patch+json'})) as T
   }
 
   /** Server-side apply with this client's field manager: create or converge to exactly these fields. */
@@ -148,7 +153,7 @@ export class KubeClient {
     const path = resourcePath(type, {name, namespace, subresource: options.subresource})
     // Server-side apply takes YAML; JSON is YAML, and we strip what the server owns.
     const body = {...object, metadata: {...object.metadata, managedFields: undefined, resourceVersion: undefined}}
-    return (await this.request('PATCH', path, {
+    return (await this.#request('PATCH', path, {
       body,
       contentType: 'application/apply-patch+yaml',
       query: {fieldManager: this.fieldManager, force: options.force ?? true},
@@ -158,7 +163,7 @@ export class KubeClient {
   /** Deletes an object; returns false when it was already gone. */
   async delete(type: ResourceType, name: string, namespace?: string, options: DeleteOptions = {}): Promise<boolean> {
     try {
-      await this.request('DELETE', resourcePath(type, {name, namespace}), {
+      await this.#request('DELETE', resourcePath(type, {name, namespace}), {
         body: {
           apiVersion: 'v1',
           gracePeriodSeconds: options.gracePeriodSeconds,
@@ -258,9 +263,39 @@ export class KubeClient {
     })
   }
 
+  /**
+   * How many objects match, from a list of one (the server counts the rest): polling a count must
+   * not load the API server it measures.
+   */
+  async count(type: ResourceType, options: CountOptions = {}): Promise<number> {
+    const page = (await this.#request('GET', resourcePath(type, {namespace: options.namespace}), {query: {labelSelector: options.labelSelector, limit: 1}})) as {
+      items?: unknown[]
+      metadata?: {remainingItemCount?: number}
+    }
+    return (page.items?.length ?? 0) + (page.metadata?.remainingItemCount ?? 0)
+  }
+
+  /** A container's log; `limitBytes` keeps only its first bytes. */
+  async podLog(name: string, namespace: string, options: {container?: string; limitBytes?: number} = {}): Promise<string> {
+    const log = await this.#request('GET', `${resourcePath(Resources.Pod, {name, namespace})}/log`, {query: {container: options.container, limitBytes: options.limitBytes}})
+    return typeof log === 'string' ? log : ''
+  }
+
+  /** A bound ServiceAccount token (TokenRequest), as the kubelet mounts into pods. */
+  async requestToken(account: string, namespace: string, spec: {audiences: string[]; expirationSeconds: number; boundObjectRef?: {apiVersion: string; kind: string; name: string; uid: string}}): Promise<string> {
+    const path = `${resourcePath(Resources.ServiceAccount, {name: account, namespace})}/token`
+    const response = (await this.#request('POST', path, {body: {apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec}})) as {status: {token: string}}
+    return response.status.token
+  }
+
+  /** The text of one of the API server's own endpoints: /readyz, /livez or /metrics. */
+  async serverEndpoint(path: '/readyz' | '/livez' | '/metrics'): Promise<string> {
+    return String(await this.#request('GET', path))
+  }
+
   /** The API server's version, e.g. {major: '1', minor: '36', gitVersion: 'v1.36.3'}. */
   async serverVersion(): Promise<{major: string; minor: string; gitVersion: string}> {
-    return (await this.request('GET', '/version')) as {major: string; minor: string; gitVersion: string}
+    return (await this.#request('GET', '/version')) as {major: string; minor: string; gitVersion: string}
   }
 
   /**
@@ -268,7 +303,7 @@ export class KubeClient {
    * server asks to come back, e.g. "storage is (re)initializing" right after a CRD is created) are
    * retried a few times: the request was not processed, so even a create is safe to repeat.
    */
-  async request(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
+  async #request(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
     for (let attempt = 1; ; attempt++) {
       const response = await this.#send(method, path, options)
       const text = await readBody(response)

@@ -3,7 +3,8 @@
  * commands that run on all clusters), and for a broker given its URL, token and CA.
  */
 import {SubctlError} from '../lib/errors.js'
-import {KubeClient} from './client.js'
+import type {KubeClient} from './client.js'
+import {clientFor, clientForServer} from './clients.js'
 import {classify} from './errors.js'
 import {loadKubeconfig, resolveTarget, type KubeConnectionOptions, type KubeTarget, type LoadedKubeconfig} from './kubeconfig.js'
 import {Resources} from './resources.js'
@@ -17,7 +18,7 @@ export interface ClusterHandle {
 export async function openCluster(options: KubeConnectionOptions, fieldManager?: string): Promise<ClusterHandle> {
   const loaded = await loadKubeconfig(options)
   const target = resolveTarget(loaded, options)
-  return {client: new KubeClient(target.endpoint, fieldManager), target}
+  return {client: clientFor(target, fieldManager), target}
 }
 
 /**
@@ -78,16 +79,8 @@ export interface BrokerAccess {
   insecure: boolean
 }
 
-function brokerClient(access: BrokerAccess, ca: string | undefined, fieldManager: string): KubeClient {
-  return new KubeClient(
-    {
-      displayName: 'the broker',
-      headers: async () => ({Authorization: `Bearer ${access.token}`}),
-      server: access.url,
-      tls: access.insecure ? {rejectUnauthorized: false} : {...(ca ? {ca} : {}), rejectUnauthorized: true},
-    },
-    fieldManager,
-  )
+function brokerClient(access: BrokerAccess, ca: string | undefined, fieldManager: string): Promise<KubeClient> {
+  return clientForServer({ca, displayName: 'the broker', insecure: access.insecure, server: access.url, token: access.token}, fieldManager)
 }
 
 const CERTIFICATE_PROBLEM = /certificate|self.signed|unable to verify/i
@@ -101,7 +94,7 @@ export async function connectToBroker(access: BrokerAccess, fieldManager = 'subc
   const attempts = access.insecure ? [undefined] : access.ca ? [access.ca, undefined] : [undefined]
   let lastError: unknown
   for (const ca of attempts) {
-    const client = brokerClient(access, ca, fieldManager)
+    const client = await brokerClient(access, ca, fieldManager)
     try {
       await client.tryList(Resources.Cluster, {namespace: access.namespace})
       return client

@@ -1,46 +1,14 @@
 /**
- * Clients for code running in a pod: the API server from KUBERNETES_SERVICE_HOST/PORT with the
- * mounted ServiceAccount token (re-read, as bound tokens rotate), and the broker from the
- * BROKER_K8S_* settings upstream's agents use (reference/dataplane.md §2).
+ * The broker settings of code running in a pod, from the BROKER_K8S_* variables upstream's agents
+ * use (reference/dataplane.md §2), and a client for the broker from them. The local cluster's
+ * client is clients.ts's inClusterClient.
  */
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {SubctlError} from '../lib/errors.js'
-import {KubeClient} from './client.js'
-
-const ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
-const TOKEN_REFRESH_MS = 60_000
-
-/** Reads a token file again once a minute. */
-function tokenReader(file: string): () => string {
-  let token = ''
-  let readAt = 0
-  return () => {
-    if (Date.now() - readAt > TOKEN_REFRESH_MS) {
-      token = readFileSync(file, 'utf8').trim()
-      readAt = Date.now()
-    }
-
-    return token
-  }
-}
-
-export function inClusterClient(fieldManager: string, env: NodeJS.ProcessEnv = process.env, accountDir = ACCOUNT_DIR): KubeClient {
-  const host = env.KUBERNETES_SERVICE_HOST
-  const port = env.KUBERNETES_SERVICE_PORT ?? '443'
-  if (!host) throw new SubctlError('NOT_IN_CLUSTER', 'KUBERNETES_SERVICE_HOST is not set: not running in a pod', {hint: 'Run the agent in a cluster'})
-  const token = tokenReader(join(accountDir, 'token'))
-  return new KubeClient(
-    {
-      displayName: 'the local cluster',
-      headers: async () => ({Authorization: `Bearer ${token()}`}),
-      server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
-      tls: {ca: readFileSync(join(accountDir, 'ca.crt'))},
-    },
-    fieldManager,
-  )
-}
+import type {KubeClient} from './client.js'
+import {clientForServer} from './clients.js'
 
 export interface BrokerSettings {
   apiServer: string
@@ -81,15 +49,7 @@ export function brokerSettings(env: NodeJS.ProcessEnv = process.env, secretsDir 
 }
 
 /** A client for the broker; `https://` is prepended to the host:port as upstream does. */
-export function brokerClient(settings: BrokerSettings, fieldManager: string): KubeClient {
+export function brokerClient(settings: BrokerSettings, fieldManager: string): Promise<KubeClient> {
   const server = /^https?:\/\//.test(settings.apiServer) ? settings.apiServer : `https://${settings.apiServer}`
-  return new KubeClient(
-    {
-      displayName: 'the broker',
-      headers: async () => ({Authorization: `Bearer ${settings.token}`}),
-      server,
-      tls: settings.insecure ? {rejectUnauthorized: false} : settings.ca ? {ca: settings.ca} : {},
-    },
-    fieldManager,
-  )
+  return clientForServer({ca: settings.ca, displayName: 'the broker', insecure: settings.insecure, server, token: settings.token}, fieldManager)
 }

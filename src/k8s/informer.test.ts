@@ -3,7 +3,8 @@ import type {AddressInfo} from 'node:net'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {KubeClient} from './client.js'
+import type {KubeClient} from './client.js'
+import {clientForServer} from './clients.js'
 import {Informer} from './informer.js'
 import type {KubeObject} from './objects.js'
 import {Resources} from './resources.js'
@@ -34,7 +35,7 @@ async function serving(items: KubeObject[], events: Array<{type: string; object:
   })
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
   const {port} = server.address() as AddressInfo
-  return new KubeClient({displayName: 'test', headers: async () => ({}), server: `http://127.0.0.1:${port}`, tls: {}}, 'test')
+  return clientForServer({displayName: 'test', server: `http://127.0.0.1:${port}`}, 'test')
 }
 
 describe('an informer', () => {

@@ -12,7 +12,7 @@ import type {Cluster, Context, KubeConfig, User} from '@kubernetes/client-node'
 
 import {parseDuration} from '../lib/duration.js'
 import {usageError} from '../lib/errors.js'
-import {KubeClient, type KubeEndpoint} from './client.js'
+import type {KubeEndpoint} from './client.js'
 
 /** The connection flags subctl shares with kubectl (reference/subctl.md §1.2). */
 export interface KubeConnectionOptions {
@@ -246,9 +246,4 @@ function readFileOrThrow(file: string): Buffer {
 export function parseRequestTimeout(value: string | undefined): number | undefined {
   if (value === undefined || value === '' || value === '0') return undefined
   return parseDuration(value, '--request-timeout')
-}
-
-/** A client for one target. */
-export function clientFor(target: KubeTarget, fieldManager?: string): KubeClient {
-  return new KubeClient(target.endpoint, fieldManager)
 }

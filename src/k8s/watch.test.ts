@@ -3,7 +3,8 @@ import type {AddressInfo} from 'node:net'
 
 import {afterEach, describe, expect, it} from 'vitest'
 
-import {KubeClient} from './client.js'
+import type {KubeClient} from './client.js'
+import {clientForServer} from './clients.js'
 import {Resources} from './resources.js'
 
 let server: Server | undefined
@@ -22,7 +23,7 @@ async function clientStreaming(lines: string[]): Promise<KubeClient> {
   })
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
   const {port} = server.address() as AddressInfo
-  return new KubeClient({displayName: 'test', headers: async () => ({}), server: `http://127.0.0.1:${port}`, tls: {}}, 'test')
+  return clientForServer({displayName: 'test', server: `http://127.0.0.1:${port}`}, 'test')
 }
 
 const added = (name: string) => JSON.stringify({object: {metadata: {name, namespace: 'default'}}, type: 'ADDED'})

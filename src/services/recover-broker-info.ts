@@ -41,7 +41,7 @@ export async function recoverBrokerInfo(options: RecoverOptions, reporter: Repor
       step.warning('Broker not found. Trying to connect to the Broker installed on a different cluster')
       const secret = await client.tryGet<KubeObject & {data?: Record<string, string>}>(Resources.Secret, cr.spec.brokerK8sSecret || BROKER_SECRET, OPERATOR_NAMESPACE)
       const read = (key: string) => Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8')
-      remote = brokerClient(
+      remote = await brokerClient(
         {
           apiServer: brokerURL,
           ca: read('ca.crt') || Buffer.from(cr.spec.brokerK8sCA, 'base64').toString('utf8'),

@@ -4,7 +4,8 @@
  * One cluster's failure does not stop the others; the caller gets every outcome.
  */
 import {OPERATOR_NAMESPACE, SERVICE_DISCOVERY_CR, SUBMARINER_CR, type Broker, type Gateway, type ServiceDiscovery, type Submariner} from '../api/submariner.js'
-import {KubeClient} from '../k8s/client.js'
+import type {KubeClient} from '../k8s/client.js'
+import {clientFor} from '../k8s/clients.js'
 import {selectContexts} from '../k8s/connect.js'
 import {loadKubeconfig, resolveTarget, type KubeConnectionOptions} from '../k8s/kubeconfig.js'
 import {discoverNetwork} from '../k8s/network-discovery.js'
@@ -52,7 +53,7 @@ export async function onEachCluster<T>(options: KubeConnectionOptions & {context
     try {
       const target = resolveTarget(loaded, {...options, context})
       cluster = target.clusterName
-      const client = new KubeClient(target.endpoint)
+      const client = clientFor(target)
       try {
         outcomes.push({cluster, context, result: await work(client, cluster)})
       } finally {
@@ -126,7 +127,7 @@ export async function versions(client: KubeClient): Promise<VersionRow[]> {
     let running = 'Unavailable'
     let arch = ''
     if (pod) {
-      const log = await client.request('GET', `/api/v1/namespaces/${OPERATOR_NAMESPACE}/pods/${pod.metadata.name}/log`, {query: {limitBytes: 8192}}).catch(() => '')
+      const log = await client.podLog(pod.metadata.name as string, OPERATOR_NAMESPACE, {limitBytes: 8192}).catch(() => '')
       running = runningVersion(String(log ?? ''))
       const node = pod.spec.nodeName ? await client.tryGet(Resources.Node, pod.spec.nodeName) : undefined
       arch = node?.metadata.labels?.['kubernetes.io/arch'] ?? ''

@@ -106,7 +106,7 @@ async function deleteCr(client: KubeClient, type: ResourceType, cr: KubeObject, 
 async function removeBrokerRecords(client: KubeClient, cr: Submariner, namespace: string, removed: string[], dryRun: boolean): Promise<void> {
   const secret = await client.tryGet<KubeObject & {data?: Record<string, string>}>(Resources.Secret, cr.spec.brokerK8sSecret || BROKER_SECRET, namespace)
   const read = (key: string) => Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8')
-  const broker = brokerClient(
+  const broker = await brokerClient(
     {
       apiServer: cr.spec.brokerK8sApiServer,
       ca: read('ca.crt') || Buffer.from(cr.spec.brokerK8sCA ?? '', 'base64').toString('utf8'),

@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import type {Broker, Submariner} from '../../src/api/submariner.js'
-import {KubeClient} from '../../src/k8s/client.js'
+import {clientForServer} from '../../src/k8s/clients.js'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {decodeBrokerInfo} from '../../src/lib/broker-info.js'
@@ -224,10 +224,7 @@ describe('join', () => {
   it('gives each cluster a broker token that only reaches the broker namespace', async () => {
     const secret = await withClient('c1', (client) => client.get<KubeObject & {data: Record<string, string>}>(Resources.Secret, 'submariner-broker-secret', 'submariner-operator'))
     const token = Buffer.from(secret.data.token as string, 'base64').toString()
-    const broker = new KubeClient(
-      {displayName: 'broker as c1', headers: async () => ({Authorization: `Bearer ${token}`}), server: 'https://127.0.0.1:36443', tls: {ca: Buffer.from(secret.data['ca.crt'] as string, 'base64')}},
-      'e2e',
-    )
+    const broker = await clientForServer({ca: Buffer.from(secret.data['ca.crt'] as string, 'base64'), displayName: 'broker as c1', server: 'https://127.0.0.1:36443', token}, 'e2e')
     try {
       expect((await broker.list(Resources.Cluster, {namespace: 'submariner-k8s-broker'})).items.length).toBeGreaterThan(0)
       await expect(broker.list(Resources.Secret, {namespace: 'kube-system'})).rejects.toMatchObject({statusCode: 403})

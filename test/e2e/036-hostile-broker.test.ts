@@ -1,7 +1,9 @@
 /**
  * Issue 14: objects with hostile contents on the broker (names no Service can have, namespaces that
  * are not labels, wrong types, unknown fields) are refused with a log line by every agent that
- * reads them, never imported, and crash nothing.
+ * reads them, never imported, and crash nothing. Our CRDs' schemas would refuse most of them at the
+ * API server, so the test first gives the broker open schemas, as a broker whose CRDs were
+ * installed by another tool may have, and puts ours back afterwards.
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -10,6 +12,7 @@ import {CLUSTER_ID_LABEL} from '../../src/api/submariner.js'
 import type {KubeClient} from '../../src/k8s/client.js'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
+import {brokerCrds} from '../../src/manifests/crds.js'
 import {eventually} from '../helpers/lab.js'
 import {ensureClusterset, waitConnected, withClient} from './clusterset.js'
 
@@ -54,11 +57,25 @@ async function restarts(client: KubeClient): Promise<Map<string, number>> {
 
 async function logsOf(client: KubeClient, labelSelector: string): Promise<string> {
   const pods = await client.list(Resources.Pod, {labelSelector, namespace: OPERATOR_NS})
-  const logs = await Promise.all(pods.items.map((pod) => client.request('GET', `/api/v1/namespaces/${OPERATOR_NS}/pods/${pod.metadata.name}/log`)))
+  const logs = await Promise.all(pods.items.map((pod) => client.podLog(pod.metadata.name as string, OPERATOR_NS)))
   return logs.map(String).join('\n')
 }
 
 let before: Map<string, number>
+
+const LOOSENED = ['serviceimports.multicluster.x-k8s.io', 'endpoints.submariner.io', 'clusters.submariner.io']
+
+/** The broker's CRDs of the hostile objects, with schemas that accept anything, or ours. */
+function brokerSchemas(open: boolean): KubeObject[] {
+  return brokerCrds()
+    .filter((crd) => LOOSENED.includes(crd.metadata.name as string))
+    .map((crd) => {
+      if (!open) return crd
+      const spec = (crd as KubeObject & {spec: {versions: Array<Record<string, unknown>>}}).spec
+      const versions = spec.versions.map((version) => ({...version, schema: {openAPIV3Schema: {type: 'object', 'x-kubernetes-preserve-unknown-fields': true}}}))
+      return {...crd, spec: {...spec, versions}} as KubeObject
+    })
+}
 
 beforeAll(async () => {
   await ensureClusterset('vxlan')
@@ -67,6 +84,14 @@ beforeAll(async () => {
     before = await restarts(client)
   })
   await withClient('broker', async (broker) => {
+    for (const crd of brokerSchemas(true)) await broker.apply(crd)
+    // The API server validates with the new schema once its watch cache has it.
+    await eventually('the open schemas to take effect', async () => {
+      const probe = {...hostileEndpoint, metadata: {...hostileEndpoint.metadata, name: 'c9-probe'}}
+      const created = await broker.create(probe).then(() => true, () => false)
+      if (created) await broker.delete(Resources.Endpoint, 'c9-probe', BROKER_NS)
+      return created
+    }, 30_000, 500)
     for (const object of hostileImports) {
       const {status, ...rest} = object as KubeObject & {status?: unknown}
       const created = await broker.create<KubeObject>(rest)
@@ -83,6 +108,7 @@ afterAll(async () => {
     for (const object of hostileImports) await broker.delete(Resources.ServiceImport, object.metadata.name as string, BROKER_NS)
     await broker.delete(Resources.Endpoint, 'c9-hostile', BROKER_NS)
     await broker.delete(Resources.Cluster, 'c9', BROKER_NS)
+    for (const crd of brokerSchemas(false)) await broker.apply(crd)
   })
   await withClient('c1', (client) => client.delete(Resources.Namespace, NAMESPACE))
 })

@@ -162,7 +162,7 @@ export async function probe(
     },
     options.timeoutMs ?? 120_000,
   )
-  const logs = String(await client.request('GET', `/api/v1/namespaces/${namespace}/pods/${name}/log`).catch(() => ''))
+  const logs = await client.podLog(name, namespace).catch(() => '')
   await client.delete(Resources.Pod, name, namespace)
   return {message: pod.status?.containerStatuses?.[0]?.state.terminated?.message ?? '', pod, result: parseConnectResult(logs)}
 }

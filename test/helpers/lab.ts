@@ -39,9 +39,9 @@ export async function kubectlOk(context: string, args: string[], input?: string)
 /** A typed client for a lab cluster, from this host. */
 export async function clusterClient(context: string): Promise<KubeClient> {
   const {loadKubeconfig, resolveTarget} = await import('../../src/k8s/kubeconfig.js')
+  const {clientFor} = await import('../../src/k8s/clients.js')
   const loaded = await loadKubeconfig({kubeconfig: paths.hostKubeconfig})
-  const target = resolveTarget(loaded, {context})
-  return new KubeClient(target.endpoint, 'lab-test')
+  return clientFor(resolveTarget(loaded, {context}), 'lab-test')
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails with what it last saw. */

@@ -8,7 +8,8 @@ import {join} from 'node:path'
 
 import {build} from 'esbuild'
 
-import {KubeClient} from '../../src/k8s/client.js'
+import type {KubeClient} from '../../src/k8s/client.js'
+import {clientForServer} from '../../src/k8s/clients.js'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {cniObjects, corednsObjects, kubeadmConfig} from './addons.js'
@@ -88,13 +89,14 @@ export function labNamespaces(): string[] {
 }
 
 /** An admin client for a cluster, through the host's loopback forwarder. */
-export function adminClient(cluster: ClusterConfig, pki: ClusterPki = clusterPki(cluster)): KubeClient {
-  return new KubeClient(
+export function adminClient(cluster: ClusterConfig, pki: ClusterPki = clusterPki(cluster)): Promise<KubeClient> {
+  return clientForServer(
     {
+      ca: readFileSync(pki.ca.cert),
+      cert: readFileSync(pki.admin.cert),
       displayName: `lab cluster ${cluster.name}`,
-      headers: async () => ({}),
+      key: readFileSync(pki.admin.key),
       server: `https://127.0.0.1:${hostApiPort(cluster)}`,
-      tls: {ca: readFileSync(pki.ca.cert), cert: readFileSync(pki.admin.cert), key: readFileSync(pki.admin.key)},
     },
     'subctl-lab',
   )
@@ -408,11 +410,11 @@ export async function up(spec: string, log: Log): Promise<UpResult> {
 
   log(`starting the control planes of ${clusters.map((cluster) => cluster.name).join(', ')}`)
   for (const cluster of clusters) startControlPlane(state, cluster, pkis.get(cluster.name) as ClusterPki)
-  const clients = new Map(clusters.map((cluster) => [cluster.name, adminClient(cluster, pkis.get(cluster.name))]))
+  const clients = new Map(await Promise.all(clusters.map(async (cluster) => [cluster.name, await adminClient(cluster, pkis.get(cluster.name))] as const)))
   await Promise.all(
     clusters.map((cluster) =>
       poll(`the API server of ${cluster.name}`, 120_000, async () => {
-        const ready = await clients.get(cluster.name)?.request('GET', '/readyz')
+        const ready = await clients.get(cluster.name)?.serverEndpoint('/readyz')
         return ready === 'ok' ? true : undefined
       }),
     ),

@@ -18,7 +18,7 @@ export async function podNamespace(clusters: ClusterConfig[], reference: string)
   const [clusterName, namespace, name] = reference.split('/')
   const cluster = clusters.find((candidate) => candidate.name === clusterName)
   if (!cluster || !namespace || !name) throw new Error(`--pod must be CLUSTER/NAMESPACE/POD with a cluster of the lab, got "${reference}"`)
-  const client = adminClient(cluster)
+  const client = await adminClient(cluster)
   try {
     const pod = await client.tryGet<KubeObject & {spec: {hostNetwork?: boolean; nodeName?: string}}>(Resources.Pod, name, namespace)
     if (!pod) throw new Error(`pod ${namespace}/${name} not found in ${cluster.name}`)
@@ -41,7 +41,7 @@ export async function status(): Promise<string> {
   if (!state) return 'the lab is down\n'
   const lines = [`lab ${state.up ? 'up' : 'coming up or broken'}: clusters ${state.clusters}`, `  kubeconfig (inside the lab): ${paths.kubeconfig}`, `  kubeconfig (this host):      ${paths.hostKubeconfig}`]
   for (const cluster of parseClusters(state.clusters)) {
-    const client = adminClient(cluster)
+    const client = await adminClient(cluster)
     try {
       const nodes = await client.list<KubeObject & {status?: {conditions?: Array<{type: string; status: string}>}}>(Resources.Node)
       const pods = await client.list<KubeObject & {status?: {phase?: string}}>(Resources.Pod)
@@ -87,9 +87,9 @@ export async function restart(target: string, log: (line: string) => void): Prom
   log(`restarted ${entry.name} (pid ${entry.pid})`)
   const cluster = parseClusters(state.clusters).find((candidate) => candidate.name === clusterName)
   if (component === 'kube-apiserver' && cluster) {
-    const client = adminClient(cluster)
+    const client = await adminClient(cluster)
     try {
-      await poll(`the API server of ${cluster.name}`, 120_000, async () => ((await client.request('GET', '/readyz')) === 'ok' ? true : undefined))
+      await poll(`the API server of ${cluster.name}`, 120_000, async () => ((await client.serverEndpoint('/readyz')) === 'ok' ? true : undefined))
     } finally {
       client.close()
     }

@@ -8,7 +8,7 @@ import {parseArgs} from 'node:util'
 
 import {MANAGED_BY_LIGHTHOUSE, type EndpointSlice, type ServiceImport} from '../../api/mcs.js'
 import type {Gateway} from '../../api/submariner.js'
-import {inClusterClient} from '../../k8s/in-cluster.js'
+import {inClusterClient} from '../../k8s/clients.js'
 import {Informer} from '../../k8s/informer.js'
 import type {KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
@@ -25,7 +25,7 @@ export const lighthouseDnsRole: RoleModule = {
     if (!Number.isInteger(ttl) || ttl < 0 || ttl > 3600) throw new ArgumentError('--ttl must be between 0 and 3600 seconds')
     const port = Number(values.port ?? 53)
     const {env, log} = context
-    const client = inClusterClient('lighthouse-dns', env)
+    const client = await inClusterClient('lighthouse-dns')
     const index = new ServiceIndex(env.SUBMARINER_CLUSTERID ?? '')
     const imports = new Informer<ServiceImport>(client, Resources.ServiceImport, {log})
     const slices = new Informer<EndpointSlice>(client, Resources.EndpointSlice, {labelSelector: `endpointslice.kubernetes.io/managed-by=${MANAGED_BY_LIGHTHOUSE}`, log})

@@ -110,7 +110,7 @@ export class GatewayEngine {
 
     if (lost()) return
     const settings = brokerSettings()
-    const broker = brokerClient(settings, 'submariner-gateway')
+    const broker = await brokerClient(settings, 'submariner-gateway')
     const localSubnets = [...env.clusterCIDRs, ...env.serviceCIDRs, ...env.globalCIDRs]
     this.#brokerSync = new BrokerSync({broker, brokerNamespace: settings.namespace, clusterId: env.clusterId, local: this.#client, localSubnets, log, namespace: env.namespace})
     await this.#publishLocalObjects()

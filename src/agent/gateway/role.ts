@@ -5,7 +5,8 @@
 import {randomBytes} from 'node:crypto'
 
 import type {KubeClient} from '../../k8s/client.js'
-import {brokerClient, brokerSettings, inClusterClient} from '../../k8s/in-cluster.js'
+import {inClusterClient} from '../../k8s/clients.js'
+import {brokerClient, brokerSettings} from '../../k8s/in-cluster.js'
 import {Informer} from '../../k8s/informer.js'
 import type {KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
@@ -35,7 +36,7 @@ async function uninstallGateway(env: AgentEnvironment, client: KubeClient, drive
   let broker: KubeClient | undefined
   try {
     const settings = brokerSettings()
-    broker = brokerClient(settings, 'submariner-gateway')
+    broker = await brokerClient(settings, 'submariner-gateway')
     for (const type of [Resources.Endpoint, Resources.Cluster]) {
       for (const object of await broker.tryList<KubeObject & {spec: {cluster_id: string}}>(type, {namespace: settings.namespace})) {
         if (object.spec.cluster_id === env.clusterId) await broker.delete(type, object.metadata.name as string, settings.namespace)
@@ -60,7 +61,7 @@ export const gatewayRole: RoleModule = {
     const log = context.log.child({node: env.nodeName})
     const tools = createTools(log)
     const net = new Net(tools)
-    const client = inClusterClient('submariner-gateway', context.env)
+    const client = await inClusterClient('submariner-gateway')
     // Redirects would send remote-bound traffic around the tunnel; a kernel that refuses is only worse off.
     await net.sysctl('net/ipv4/conf/all/send_redirects', '0').catch((error: unknown) => log.warn('could not turn ICMP redirects off', {error}))
     const cni = await cniAddress(net, env.clusterCIDRs)

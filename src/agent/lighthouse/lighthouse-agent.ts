@@ -3,7 +3,8 @@ import {Gauge} from 'prom-client'
 
 import {LABEL_SOURCE_NAMESPACE, type EndpointSlice, type ServiceExport, type ServiceImport, type ServiceObject} from '../../api/mcs.js'
 import type {KubeClient} from '../../k8s/client.js'
-import {brokerClient, brokerSettings, inClusterClient} from '../../k8s/in-cluster.js'
+import {inClusterClient} from '../../k8s/clients.js'
+import {brokerClient, brokerSettings} from '../../k8s/in-cluster.js'
 import {Informer} from '../../k8s/informer.js'
 import type {KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
@@ -71,8 +72,8 @@ export const lighthouseAgentRole: RoleModule = {
       globalnet: flag(env.SUBMARINER_GLOBALNET_ENABLED),
       namespace: env.SUBMARINER_NAMESPACE || 'submariner-operator',
     }
-    const local = inClusterClient('lighthouse-agent', env)
-    const broker = brokerClient(brokerConfig, 'lighthouse-agent')
+    const local = await inClusterClient('lighthouse-agent')
+    const broker = await brokerClient(brokerConfig, 'lighthouse-agent')
     const {caches, controller} = await startLighthouse({broker, local, log, settings})
     const exportsGauge = new Gauge({help: 'Services this cluster exports', name: 'submariner_service_export', registers: [context.registry]})
     const importsGauge = new Gauge({help: 'Services imported into this cluster', name: 'submariner_service_import', registers: [context.registry]})

@@ -3,7 +3,7 @@
  * components. Three level-triggered controllers; workload and Gateway changes requeue their CR.
  */
 import {OPERATOR_NAMESPACE, SERVICE_DISCOVERY_CR, SUBMARINER_CR, type Broker, type ServiceDiscovery, type Submariner} from '../../api/submariner.js'
-import {inClusterClient} from '../../k8s/in-cluster.js'
+import {inClusterClient} from '../../k8s/clients.js'
 import {Informer} from '../../k8s/informer.js'
 import {objectKey, type KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
@@ -22,7 +22,7 @@ export const operatorRole: RoleModule = {
   async run(_args, context) {
     const {env, log} = context
     const namespace = env.WATCH_NAMESPACE || OPERATOR_NAMESPACE
-    const client = inClusterClient('submariner-operator', env)
+    const client = await inClusterClient('submariner-operator')
     const proxy = {httpProxy: env.HTTP_PROXY, httpsProxy: env.HTTPS_PROXY, noProxy: env.NO_PROXY}
     // Upstream's operator installs these at start-up, so ServiceExports work before any join finishes.
     for (const crd of memberCrds()) await client.apply(crd)

@@ -8,7 +8,7 @@
  * gateway failover is just another reconcile.
  */
 import type {Endpoint} from '../../api/submariner.js'
-import {inClusterClient} from '../../k8s/in-cluster.js'
+import {inClusterClient} from '../../k8s/clients.js'
 import {Informer} from '../../k8s/informer.js'
 import type {KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
@@ -205,7 +205,7 @@ export const routeAgentRole: RoleModule = {
       return 0
     }
 
-    const client = inClusterClient('submariner-routeagent', context.env)
+    const client = await inClusterClient('submariner-routeagent')
     const endpoints = new Informer<Endpoint>(client, Resources.Endpoint, {log, namespace: env.namespace})
     const nodes = new Informer<NodeObject>(client, Resources.Node, {log})
     let last = ''

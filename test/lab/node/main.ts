@@ -17,7 +17,7 @@ import {release} from 'node:os'
 
 import {createLogger} from '../../../src/agent/runtime/log.js'
 import {WorkQueue} from '../../../src/agent/runtime/workqueue.js'
-import {KubeClient} from '../../../src/k8s/client.js'
+import {clientForServer} from '../../../src/k8s/clients.js'
 import {isAlreadyExists, isNotFound} from '../../../src/k8s/errors.js'
 import {Informer} from '../../../src/k8s/informer.js'
 import {objectKey, splitKey, type KubeObject} from '../../../src/k8s/objects.js'
@@ -35,22 +35,12 @@ const VOLUME_REFRESH_MS = 10_000
 
 const config = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as RuntimeConfig
 const log = createLogger({component: 'node-runtime', node: config.node})
-const client = new KubeClient(
-  {
-    displayName: `node ${config.node}`,
-    headers: async () => ({}),
-    server: config.apiServer,
-    tls: {ca: readFileSync(config.caFile), cert: readFileSync(config.certFile), key: readFileSync(config.keyFile)},
-  },
+const client = await clientForServer(
+  {ca: readFileSync(config.caFile), cert: readFileSync(config.certFile), displayName: `node ${config.node}`, key: readFileSync(config.keyFile), server: config.apiServer},
   'lab-node-runtime',
 )
-const cniClient = new KubeClient(
-  {
-    displayName: `cni on ${config.node}`,
-    headers: async () => ({}),
-    server: config.apiServer,
-    tls: {ca: readFileSync(config.caFile), cert: readFileSync(config.cniCertFile), key: readFileSync(config.cniKeyFile)},
-  },
+const cniClient = await clientForServer(
+  {ca: readFileSync(config.caFile), cert: readFileSync(config.cniCertFile), displayName: `cni on ${config.node}`, key: readFileSync(config.cniKeyFile), server: config.apiServer},
   'lab-cni',
 )
 const network = new NodeNetwork(config.clusterCIDR)

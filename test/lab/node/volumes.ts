@@ -168,18 +168,12 @@ export class VolumeManager {
     const expirationSeconds = Math.max(request.expirationSeconds ?? 3607, 600)
     const namespace = pod.metadata.namespace as string
     const account = pod.spec.serviceAccountName ?? 'default'
-    const response = (await this.#client.request('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${account}/token`, {
-      body: {
-        apiVersion: 'authentication.k8s.io/v1',
-        kind: 'TokenRequest',
-        spec: {
-          audiences: request.audience ? [request.audience] : [],
-          boundObjectRef: {apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid},
-          expirationSeconds,
-        },
-      },
-    })) as {status: {token: string}}
-    writeAtomically(file, response.status.token, 0o600)
+    const token = await this.#client.requestToken(account, namespace, {
+      audiences: request.audience ? [request.audience] : [],
+      boundObjectRef: {apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name as string, uid: pod.metadata.uid as string},
+      expirationSeconds,
+    })
+    writeAtomically(file, token, 0o600)
     this.#tokenRenewAt.set(file, Date.now() + expirationSeconds * 800)
   }
 }
