@@ -8,8 +8,9 @@ class PathOrder extends BaseSequencer {
   }
 }
 
-// Two tiers, chosen by path: `unit` needs nothing but Node; `lab` needs the lab (root, network
-// namespaces, the built Kubernetes binaries) and runs one file at a time against it.
+// Three tiers, chosen by path: `unit` needs nothing but Node; `envtest` needs the lab's built
+// Kubernetes binaries and starts its own API servers; `lab` needs the lab (root, network
+// namespaces) and runs one file at a time against it.
 export default defineConfig({
   test: {
     // @oclif/test captures output itself.
@@ -24,6 +25,17 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'test/commands/**/*.test.ts', 'test/unit/**/*.test.ts'],
           name: 'unit',
           testTimeout: 20_000,
+        },
+      },
+      {
+        // Services and reconcilers against real API servers without nodes (test/envtest/control-plane.ts).
+        extends: true,
+        test: {
+          fileParallelism: false,
+          hookTimeout: 120_000,
+          include: ['test/envtest/**/*.test.ts'],
+          name: 'envtest',
+          testTimeout: 60_000,
         },
       },
       {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: builds, runs the unit tests, then the lab tests against a real lab, and ends with one
+// `npm test`: builds, runs the unit tests, the envtest tier, then the lab tests against a real lab, and ends with one
 // line "N passed, N failed, N skipped" that CI reads (vitest prints no such line itself).
 //
 //   npm test                 everything (needs root on Linux: the lab uses network namespaces); it
@@ -85,6 +85,9 @@ if (!broken) {
       // Everything later steps need is installed before the first of them: the lifecycle test
       // snapshots the host, so nothing may be installed while it runs.
       if (!lab('prepare')) broken = true
+      // The middle tier: services and reconcilers against API servers it starts itself from the
+      // binaries `lab prepare` built, with no nodes; it leaves nothing behind.
+      if (!broken) vitest('envtest tests', 'envtest')
       // The lifecycle test brings a lab up and down itself and compares the host before and after.
       if (!broken) vitest('lab lifecycle', 'lab', ['test/lab/lifecycle.test.ts'])
       if (!broken && lab('up')) {

@@ -16,7 +16,22 @@ import type {Writer} from './writer.js'
 export interface Allocation {
   keys: AllocationKeys
   configMap: KubeObject & {data?: Record<string, string>}
+  request: AllocationRequest
   outcome: AllocationOutcome
+}
+
+export interface AllocationRequest {
+  clusterId: string
+  requested: string | undefined
+  size: number | undefined
+}
+
+function plan(keys: AllocationKeys, configMap: Allocation['configMap'], request: AllocationRequest): AllocationOutcome {
+  try {
+    return planAllocation({...request, config: parseAllocationConfig(configMap.data, keys), title: keys.title})
+  } catch (error) {
+    throw usageError('ALLOCATION_FAILED', `unable to determine the ${keys.title === 'Globalnet' ? 'global' : 'clusterset IP'} CIDR: ${(error as Error).message}`, 'Pick another CIDR, or none to let subctl allocate one')
+  }
 }
 
 export async function planAllocationOn(
@@ -24,7 +39,7 @@ export async function planAllocationOn(
   namespace: string,
   name: string,
   keys: AllocationKeys,
-  request: {clusterId: string; requested: string | undefined; size: number | undefined},
+  request: AllocationRequest,
 ): Promise<Allocation> {
   const configMap = await broker.tryGet<KubeObject & {data?: Record<string, string>}>(Resources.ConfigMap, name, namespace)
   if (!configMap) {
@@ -33,25 +48,31 @@ export async function planAllocationOn(
     })
   }
 
-  const config = parseAllocationConfig(configMap.data, keys)
-  try {
-    return {configMap, keys, outcome: planAllocation({...request, config, title: keys.title})}
-  } catch (error) {
-    throw usageError('ALLOCATION_FAILED', `unable to determine the ${keys.title === 'Globalnet' ? 'global' : 'clusterset IP'} CIDR: ${(error as Error).message}`, 'Pick another CIDR, or none to let subctl allocate one')
-  }
+  return {configMap, keys, outcome: plan(keys, configMap, request), request}
 }
 
-/** Records the allocation on the broker: read-modify-write, retried on conflicts. */
-export async function recordAllocation(writer: Writer, broker: KubeClient, allocation: Allocation, clusterId: string, step: StepReporter): Promise<void> {
+/**
+ * Records the allocation on the broker: read-modify-write, retried on conflicts. A conflict means
+ * another join wrote first, perhaps taking the CIDR planned here: each retry plans again from what
+ * the broker now holds, so two joins never record the same CIDR. Returns what was recorded.
+ */
+export async function recordAllocation(writer: Writer, broker: KubeClient, allocation: Allocation, step: StepReporter): Promise<AllocationOutcome> {
+  const {clusterId} = allocation.request
   let configMap = allocation.configMap
+  let outcome = allocation.outcome
   try {
     await retryOnConflict(
       async (attempt) => {
-        if (attempt > 1) configMap = await broker.get(Resources.ConfigMap, configMap.metadata.name as string, configMap.metadata.namespace)
+        if (attempt > 1) {
+          configMap = await broker.get(Resources.ConfigMap, configMap.metadata.name as string, configMap.metadata.namespace)
+          outcome = plan(allocation.keys, configMap, allocation.request)
+        }
+
         const config = parseAllocationConfig(configMap.data, allocation.keys)
-        const clusters = withAllocation(config.clusters, clusterId, allocation.outcome.cidr)
+        const clusters = withAllocation(config.clusters, clusterId, outcome.cidr)
         if (formatClusterInfo(clusters) === configMap.data?.clusterinfo) return
         await writer.update('broker', broker, {...configMap, data: {...configMap.data, clusterinfo: formatClusterInfo(clusters)}})
+        if (outcome.cidr !== allocation.outcome.cidr) step.warning(`Another cluster took ${allocation.outcome.cidr} meanwhile; allocated ${outcome.cidr} instead`)
         step.success(`Updated the ${allocation.keys.title} information on the Broker`)
       },
       {attempts: 10, onConflict: () => step.warning(`Conflict occurred updating the ${allocation.keys.title} ConfigMap - retrying`)},
@@ -64,4 +85,6 @@ export async function recordAllocation(writer: Writer, broker: KubeClient, alloc
       {cause: error, hint: 'Other clusters are joining at the same time: run subctl join again'},
     )
   }
+
+  return outcome
 }

@@ -266,7 +266,7 @@ export async function join(options: JoinOptions, reporter: Reporter, prompts?: J
     }
 
     for (const allocation of [globalnet, clustersetIP]) {
-      if (allocation) await reporter.step(`Assigning ${allocation.keys.title} IPs`, (step) => recordAllocation(writer, brokerClient, allocation, clusterId, step))
+      if (allocation) allocation.outcome = await reporter.step(`Assigning ${allocation.keys.title} IPs`, (step) => recordAllocation(writer, brokerClient, allocation, step))
     }
 
     await reporter.step('Deploying the Submariner operator', (step) =>
