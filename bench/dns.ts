@@ -12,12 +12,14 @@
  *
  *   node --import tsx bench/dns.ts [--runs N] [--seconds S]
  */
-import {spawn} from 'node:child_process'
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
+import {execa, type ResultPromise} from 'execa'
 import {Registry} from 'prom-client'
 
 import {LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SOURCE_CLUSTER, LABEL_SOURCE_NAMESPACE, MANAGED_BY_LIGHTHOUSE} from '../src/api/mcs.js'
@@ -25,7 +27,8 @@ import {ServiceIndex} from '../src/agent/dns/resolver.js'
 import {DnsServer} from '../src/agent/dns/server.js'
 import {nullLogger} from '../src/agent/runtime/log.js'
 import {ensureBinaries, ensurePackages} from '../test/lab/build.js'
-import {median, percentile, round, sleep} from './support.js'
+import {run, spawnLines} from '../test/lab/sh.js'
+import {median, percentile, round} from './support.js'
 
 const {values} = parseArgs({options: {runs: {type: 'string'}, seconds: {type: 'string'}, serve: {type: 'string'}}})
 const SERVICES = 1000
@@ -99,9 +102,9 @@ function queryFile(): string {
   return queries.join('\n') + '\n'
 }
 
-/** Starts a server process and waits until it answers on its port. */
-async function startServer(command: string, args: string[], readyWhen: RegExp): Promise<ReturnType<typeof spawn>> {
-  const child = spawn(command, args, {stdio: ['ignore', 'pipe', 'pipe']})
+/** Starts a server process and waits until it answers on its port (wrapped: awaiting the process itself would wait for its end). */
+async function startServer(command: string, args: string[], readyWhen: RegExp): Promise<{process: ResultPromise}> {
+  const child = execa(command, args, {buffer: false, reject: false, stdin: 'ignore'})
   let output = ''
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${command} did not start: ${output}`)), 30_000)
@@ -117,7 +120,7 @@ async function startServer(command: string, args: string[], readyWhen: RegExp): 
     child.stderr?.on('data', onData)
     child.on('exit', (code) => reject(new Error(`${command} exited ${code}: ${output}`)))
   })
-  return child
+  return {process: child}
 }
 
 interface LoadResult {
@@ -131,23 +134,14 @@ interface LoadResult {
 /** One dnsperf run: as many queries as the server takes, 100 in flight, for `seconds`. */
 function dnsperf(port: number, queries: string, seconds: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', queries, '-l', String(seconds), '-c', '1', '-q', '100', '-t', '2', '-v'], {stdio: ['ignore', 'pipe', 'pipe']})
     const latencies: number[] = []
-    let tail = ''
     let summary = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      const text = tail + chunk.toString()
-      const lines = text.split('\n')
-      tail = lines.pop() ?? ''
-      for (const line of lines) {
-        // Verbose answer lines: "> NOERROR name A 0.000123"
-        if (line.startsWith('> ')) latencies.push(Number(line.slice(line.lastIndexOf(' ') + 1)) * 1000)
-        else summary += line + '\n'
-      }
+    const child = spawnLines(['dnsperf', '-s', '127.0.0.1', '-p', String(port), '-d', queries, '-l', String(seconds), '-c', '1', '-q', '100', '-t', '2', '-v'], (line) => {
+      // Verbose answer lines: "> NOERROR name A 0.000123"
+      if (line.startsWith('> ')) latencies.push(Number(line.slice(line.lastIndexOf(' ') + 1)) * 1000)
+      else summary += line + '\n'
     })
-    child.on('error', reject)
-    child.on('close', (code) => {
-      summary += tail
+    void child.then(({exitCode: code}) => {
       const qps = Number(/Queries per second:\s+([\d.]+)/.exec(summary)?.[1])
       const lost = Number(/Queries lost:\s+(\d+)/.exec(summary)?.[1] ?? 0)
       if (code !== 0 || Number.isNaN(qps)) {
@@ -162,12 +156,7 @@ function dnsperf(port: number, queries: string, seconds: number): Promise<LoadRe
 
 /** Asks one name of both servers with dig, so the comparison is between equal answers. */
 async function answer(port: number, name: string): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn('dig', ['+short', '+time=2', '+tries=1', '-p', String(port), '@127.0.0.1', name, 'A'])
-    let output = ''
-    child.stdout.on('data', (chunk) => (output += chunk))
-    child.on('close', () => resolve(output.trim()))
-  })
+  return (await run(['dig', '+short', '+time=2', '+tries=1', '-p', String(port), '@127.0.0.1', name, 'A'])).stdout.trim()
 }
 
 async function compare(): Promise<void> {
@@ -214,8 +203,8 @@ async function compare(): Promise<void> {
       console.log(`  CoreDNS file plugin: ${String(round(theirs.qps, 0)).padStart(7)} qps   p50 ${round(theirs.p50, 3)} ms   p99 ${round(theirs.p99, 3)} ms   (${theirs.lost} lost)`)
       console.log(`  ratio lighthouse / CoreDNS: qps ${round(ours.qps / theirs.qps)}, p50 ${round(ours.p50 / theirs.p50)}, p99 ${round(ours.p99 / theirs.p99)}`)
     } finally {
-      lighthouse.kill('SIGTERM')
-      coredns.kill('SIGTERM')
+      lighthouse.process.kill('SIGTERM')
+      coredns.process.kill('SIGTERM')
     }
   } finally {
     rmSync(directory, {force: true, recursive: true})

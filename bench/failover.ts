@@ -14,7 +14,8 @@
  *
  *   node --import tsx bench/failover.ts [--runs N] [--keep]
  */
-import {execFileSync} from 'node:child_process'
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
@@ -25,7 +26,8 @@ import {VXLAN_TUNNEL} from '../src/agent/gateway/cable/vxlan.js'
 import {ROOT} from '../test/helpers/cli.js'
 import {eventually} from '../test/helpers/lab.js'
 import {addSecondGateway, deployEcho, ensureClusterset, gatewayAgentPid, removeSecondGateway, waitConnected, withClient} from '../test/e2e/clusterset.js'
-import {median, netnsOf, round, sleep, spawnIn, withLab} from './support.js'
+import {inNetns} from '../test/lab/sh.js'
+import {median, netnsOf, round, spawnIn, withLab} from './support.js'
 
 const {values} = parseArgs({options: {keep: {type: 'boolean'}, runs: {type: 'string'}}})
 const runs = Math.max(5, Number(values.runs ?? 5))
@@ -76,7 +78,7 @@ async function oneRun(requesterNetns: string, target: string): Promise<number> {
     const pid = gatewayAgentPid(victim)
     if (!pid) throw new Error(`no gateway agent process on ${victim}`)
     process.kill(pid, 'SIGKILL')
-    execFileSync('ip', ['netns', 'exec', `lab-${victim}`, 'ip', 'link', 'del', VXLAN_TUNNEL])
+    inNetns(`lab-${victim}`, ['ip', 'link', 'del', VXLAN_TUNNEL])
     // The gateway is dead once both are done: requests that start later cannot use its cable.
     const killedAt = Date.now()
     const first = await eventually('a request through the other gateway', async () => successes.find((success) => success.started >= killedAt), 60_000, 20)
@@ -88,7 +90,7 @@ async function oneRun(requesterNetns: string, target: string): Promise<number> {
     console.error(`  run: killed ${victim}, ${takenOver} took over; first success after ${round(seconds, 3)} s`)
     return seconds
   } finally {
-    requester.stdin.end()
+    requester.stdin?.end()
   }
 }
 

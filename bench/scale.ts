@@ -11,6 +11,8 @@
  *
  *   node --import tsx bench/scale.ts [--sizes 100,300,1000] [--keep]
  */
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -22,7 +24,7 @@ import {Resources} from '../src/k8s/resources.js'
 import {ROOT} from '../test/helpers/cli.js'
 import {eventually} from '../test/helpers/lab.js'
 import {deployEcho, ensureClusterset, withClient} from '../test/e2e/clusterset.js'
-import {round, sleep, spawnIn, withLab} from './support.js'
+import {round, spawnIn, withLab} from './support.js'
 
 const {values} = parseArgs({options: {keep: {type: 'boolean'}, sizes: {type: 'string'}}})
 const sizes = (values.sizes ?? '100,300,1000').split(',').map(Number).filter((size) => size > 0)

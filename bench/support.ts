@@ -2,12 +2,11 @@
  * What the lab benchmarks share: statistics, the lab brought up when it is down (and taken down
  * again afterwards unless --keep), and programs run inside a pod's network namespace.
  */
-import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
-
 import {ensurePackages} from '../test/lab/build.js'
 import {DEFAULT_CLUSTERS, parseClusters} from '../test/lab/config.js'
 import {down, readState, up} from '../test/lab/lab.js'
 import {podNamespace} from '../test/lab/operations.js'
+import {shAsync, spawnLines} from '../test/lab/sh.js'
 
 export function median(values: number[]): number {
   return percentile(values, 50)
@@ -47,33 +46,12 @@ export async function netnsOf(reference: string): Promise<string> {
   return podNamespace(parseClusters(state.clusters), reference)
 }
 
-/** Starts a program in a network namespace; its stdout arrives line by line. */
-export function spawnIn(netns: string, command: string[], onLine: (line: string) => void = () => {}): ChildProcessWithoutNullStreams {
-  const child = spawn('ip', ['netns', 'exec', netns, ...command], {stdio: ['pipe', 'pipe', 'pipe']})
-  let buffer = ''
-  child.stdout.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString()
-    let newline
-    while ((newline = buffer.indexOf('\n')) !== -1) {
-      onLine(buffer.slice(0, newline))
-      buffer = buffer.slice(newline + 1)
-    }
-  })
-  child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk))
-  return child
+/** Starts a program in a network namespace; its stdout arrives line by line. Kill it when done. */
+export function spawnIn(netns: string, command: string[], onLine: (line: string) => void = () => {}): ReturnType<typeof spawnLines> {
+  return spawnLines(['ip', 'netns', 'exec', netns, ...command], onLine)
 }
 
 /** Runs a program in a network namespace to completion and returns its stdout. */
 export function runIn(netns: string, command: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', netns, ...command], {stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command.join(' ')} in ${netns} exited ${code}: ${stderr.trim()}`))))
-  })
+  return shAsync(['ip', 'netns', 'exec', netns, ...command])
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

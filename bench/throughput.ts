@@ -10,12 +10,14 @@
  *
  *   node --import tsx bench/throughput.ts [--runs N] [--seconds S] [--keep]
  */
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {parseArgs} from 'node:util'
 
 import type {KubeObject} from '../src/k8s/objects.js'
 import {Resources} from '../src/k8s/resources.js'
 import {deployEcho, ensureClusterset, withClient} from '../test/e2e/clusterset.js'
-import {median, netnsOf, round, runIn, sleep, spawnIn, withLab} from './support.js'
+import {median, netnsOf, round, runIn, spawnIn, withLab} from './support.js'
 
 const {values} = parseArgs({options: {keep: {type: 'boolean'}, runs: {type: 'string'}, seconds: {type: 'string'}}})
 const runs = Math.max(1, Number(values.runs ?? 3))

@@ -1,15 +1,16 @@
-import {spawn} from 'node:child_process'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 
 import {describe, expect, it} from 'vitest'
 
+import {startProcess} from '../../test/lab/sh.js'
+
 const MAIN = join(import.meta.dirname, 'main.ts')
 
 function startAgent(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = startProcess([process.execPath, '--import', 'tsx', MAIN, ...args], {env: {...process.env, ...env}})
   let stderr = ''
-  child.stderr.on('data', (chunk) => (stderr += chunk))
+  child.stderr?.on('data', (chunk) => (stderr += chunk))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   return {child, exited, stderr: () => stderr}
 }

@@ -7,6 +7,7 @@
  */
 import http from 'node:http'
 import https from 'node:https'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {SubctlError} from '../lib/errors.js'
 import {isNetworkError, KubeApiError} from './errors.js'
@@ -310,7 +311,7 @@ export class KubeClient {
       const status = response.statusCode ?? 0
       if ((status === 429 || status === 503) && attempt < RETRIES) {
         const retryAfter = Number(response.headers['retry-after'] ?? 0)
-        await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(retryAfter * 1000, 200 * attempt), 2000)))
+        await sleep(Math.min(Math.max(retryAfter * 1000, 200 * attempt), 2000))
         continue
       }
 

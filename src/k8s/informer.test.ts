@@ -35,7 +35,7 @@ async function serving(items: KubeObject[], events: Array<{type: string; object:
   })
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
   const {port} = server.address() as AddressInfo
-  return clientForServer({displayName: 'test', server: `http://127.0.0.1:${port}`}, 'test')
+  return clientForServer({displayName: 'test', insecure: true, server: `http://127.0.0.1:${port}`}, 'test')
 }
 
 describe('an informer', () => {

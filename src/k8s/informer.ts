@@ -3,6 +3,8 @@
  * every (re)list, watch from the list's resourceVersion, relist at once on 410 Gone, and restart
  * with backoff (capped at 5 s) after any other failure, which client-node's informer does not do.
  */
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {isGone} from './errors.js'
 import type {KubeClient, ListOptions} from './client.js'
 import {objectKey, type KubeObject} from './objects.js'
@@ -18,7 +20,7 @@ export interface InformerLogger {
 }
 
 export interface InformerOptions extends ListOptions {
-  /** Injected for tests. @default setTimeout-based sleep */
+  /** Injected for tests. @default timers/promises' setTimeout, ended early by the signal */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
   log?: InformerLogger
 }
@@ -136,7 +138,7 @@ export class Informer<T extends KubeObject> {
         if (isGone(error)) continue
         failed = true
         this.#options.log?.warn('list/watch failed, retrying', {error, kind: this.#type.kind, retryInMs: backoff})
-        await (this.#options.sleep ?? sleep)(backoff, signal)
+        await (this.#options.sleep ?? pause)(backoff, signal)
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)
       }
     }
@@ -195,12 +197,7 @@ export class Informer<T extends KubeObject> {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    }, {once: true})
-  })
+/** Waits `ms`, or less when the signal aborts (the loop then sees it). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return sleep(ms, undefined, {signal}).catch(() => undefined)
 }

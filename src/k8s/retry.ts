@@ -3,6 +3,8 @@
  * writer reads again and tries again, a few times. When the attempts run out, the last conflict is
  * thrown, never swallowed, so that the caller (or the work queue, which retries later) handles it.
  */
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {isConflict} from './errors.js'
 
 export interface RetryOnConflictOptions {
@@ -23,7 +25,7 @@ export async function retryOnConflict<T>(update: (attempt: number) => Promise<T>
     } catch (error) {
       if (!isConflict(error) || attempt >= attempts) throw error
       options.onConflict?.(error, attempt)
-      await new Promise((resolve) => setTimeout(resolve, delayMs * attempt * (1 + Math.random() * 0.1)))
+      await sleep(delayMs * attempt * (1 + Math.random() * 0.1))
     }
   }
 }

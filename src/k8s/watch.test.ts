@@ -23,7 +23,7 @@ async function clientStreaming(lines: string[]): Promise<KubeClient> {
   })
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
   const {port} = server.address() as AddressInfo
-  return clientForServer({displayName: 'test', server: `http://127.0.0.1:${port}`}, 'test')
+  return clientForServer({displayName: 'test', insecure: true, server: `http://127.0.0.1:${port}`}, 'test')
 }
 
 const added = (name: string) => JSON.stringify({object: {metadata: {name, namespace: 'default'}}, type: 'ADDED'})

@@ -1,7 +1,7 @@
-import {execFileSync} from 'node:child_process'
 
 import {describe, expect, it} from 'vitest'
 
+import {sh} from '../../test/lab/sh.js'
 import {completionScript, type CompletionCommand} from './completion.js'
 
 const commands: CompletionCommand[] = [
@@ -16,7 +16,7 @@ function complete(line: string[]): string[] {
   const script = completionScript('bash', 'subctl', commands)
   const words = line.map((word) => `'${word}'`).join(' ')
   const program = `${script}\nCOMP_WORDS=(${words}); COMP_CWORD=${line.length - 1}; __subctl; printf '%s\\n' "\${COMPREPLY[@]}"`
-  return execFileSync('bash', ['-c', program], {encoding: 'utf8'}).split('\n').filter(Boolean)
+  return sh(['bash', '-c', program]).split('\n').filter(Boolean)
 }
 
 describe('bash completion', () => {

@@ -4,7 +4,6 @@
  * Each is answered by the reader and codec with a usage error of one line, or decodes to a valid
  * BrokerInfo (a mutation may leave a file valid); never another exception, never a hang.
  */
-import {execFileSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -14,6 +13,7 @@ import {afterAll, describe, expect, it} from 'vitest'
 import {SubctlError} from '../lib/errors.js'
 import {readBrokerInfoFile} from './broker-info-file.js'
 import {brokerInfoMutations as mutations} from '../../test/helpers/broker-info-mutations.js'
+import {sh} from '../../test/lab/sh.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'subctl-broker-info-fuzz-'))
 
@@ -55,7 +55,7 @@ describe('broker-info files, fuzzed', () => {
     const directory = join(dir, 'a-directory')
     mkdirSync(directory)
     const fifo = join(dir, 'a-fifo')
-    execFileSync('mkfifo', [fifo])
+    sh(['mkfifo', fifo])
     const large = join(dir, 'large.subm')
     writeFileSync(large, 'A'.repeat(2 * 1024 * 1024))
     for (const [path, why] of [

@@ -3,7 +3,6 @@
  * flags, the objects and their status, the broker token's limits, and every bad input refused
  * with one line, a non-zero exit and nothing written anywhere.
  */
-import {spawn} from 'node:child_process'
 import {mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
@@ -19,6 +18,7 @@ import {execEnvironment} from '../lab/operations.js'
 import {ROOT} from '../helpers/cli.js'
 import {eventually} from '../helpers/lab.js'
 import {BROKER_INFO, scratchDir, subctl, subctlOk, withClient, WORKDIR} from './clusterset.js'
+import {startProcess} from '../lab/sh.js'
 import {saveStateBeforeJoin} from './node-state.js'
 
 /** What a failed join must not leave behind on the joining cluster and the broker. */
@@ -119,19 +119,19 @@ describe('join refuses bad input with one line, a non-zero exit and nothing writ
 function joinThroughPrompt(cluster: string, choice: 'first' | 'second'): Promise<{code: number | null; output: string}> {
   return new Promise((resolve, reject) => {
     const command = `${process.execPath} ${join(ROOT, 'bin', 'run.js')} join ${BROKER_INFO} --context ${cluster} --cable-driver vxlan --air-gapped`
-    const child = spawn('ip', ['netns', 'exec', HOST_NETNS, 'script', '-qfec', command, '/dev/null'], {
+    const child = startProcess(['ip', 'netns', 'exec', HOST_NETNS, 'script', '-qfec', command, '/dev/null'], {
       cwd: WORKDIR,
       env: {...execEnvironment(), COLUMNS: '200', LINES: '50', TERM: 'xterm'},
     })
     let output = ''
     let answered = false
     const timer = setTimeout(() => child.kill('SIGKILL'), 600_000)
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString()
       if (!answered && output.includes('Which node should be used as the gateway?')) {
         answered = true
         // The candidates are sorted: c1-control-plane, then c1-worker.
-        setTimeout(() => child.stdin.write(choice === 'second' ? '\u001B[B\r' : '\r'), 300)
+        setTimeout(() => child.stdin?.write(choice === 'second' ? '\u001B[B\r' : '\r'), 300)
       }
     })
     child.on('error', reject)

@@ -3,7 +3,7 @@
  * and the wireguard cable drivers; `show` reports the connections with an RTT; a second gateway is
  * passive and takes over when the active one's agent is killed or its node is cut off.
  */
-import {execFileSync} from 'node:child_process'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -12,6 +12,7 @@ import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {eventually} from '../helpers/lab.js'
 import {setNodeConnected} from '../lab/operations.js'
+import {inNetns} from '../lab/sh.js'
 import {activeGateway, addSecondGateway, BROKER_INFO, deployEcho, ensureClusterset, gatewayAgentPid, probeEventually, removeSecondGateway, subctl, subctlOk, waitConnected, withClient} from './clusterset.js'
 
 const NAMESPACE = 'e2e-connectivity'
@@ -96,7 +97,7 @@ describe('over the libreswan cable driver, on a kernel without IPsec', () => {
         return pods.items.map((pod) => pod.status?.containerStatuses?.[0])
       })
     const before = await restarts()
-    await new Promise((resolve) => setTimeout(resolve, 5000))
+    await sleep(5000)
     expect(await restarts()).toEqual(before)
     // The active gateway carries no traffic without its driver: not ready, but not restarted either.
     expect(before.map((status) => status?.ready)).toEqual([false])
@@ -188,7 +189,7 @@ describe('gateway high availability', () => {
 
     await removeSecondGateway('c1')
     await eventually('c1-worker to take over', async () => (await activeGateway('c1')) === 'c1-worker', 60_000, 250)
-    await eventually('the old gateway’s cable device to be gone', async () => !execFileSync('ip', ['netns', 'exec', 'lab-c1-control-plane', 'ip', '-o', 'link'], {encoding: 'utf8'}).includes('vxlan-tunnel'), 30_000, 250)
+    await eventually('the old gateway’s cable device to be gone', async () => !inNetns('lab-c1-control-plane', ['ip', '-o', 'link']).includes('vxlan-tunnel'), 30_000, 250)
     await waitConnected('vxlan')
     await expectReachable('c1', 'c2')
   })

@@ -4,6 +4,7 @@
  * no two gateways of a cluster ever say active; each prints how long recovery took.
  */
 import {randomInt} from 'node:crypto'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -19,7 +20,6 @@ import {agentPid, GatewaySampler, seconds, TrafficSampler} from './faults.js'
 
 const NAMESPACE = 'e2e-faults'
 const BROKER_NODE = 'broker-control-plane'
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const traffic = new TrafficSampler()
 let echoIP = ''
 

@@ -2,10 +2,10 @@
  * Helpers for the end-to-end tests: subctl run inside the lab network (as a user of the lab would),
  * the clusterset brought into a known shape, workloads, and probes from pods.
  */
-import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {Gateway} from '../../src/api/submariner.js'
 import type {KubeClient} from '../../src/k8s/client.js'
@@ -173,19 +173,14 @@ export async function probeEventually(client: KubeClient, namespace: string, tar
   for (;;) {
     const attempt = await probe(client, namespace, target, options)
     if (attempt.result?.passed || Date.now() > deadline) return attempt
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await sleep(1000)
   }
 }
 
 /** Resolves a name with dig from a node's network namespace, through the cluster DNS. */
 export async function dig(cluster: string, node: string, name: string, type = 'A'): Promise<{status: string; answers: string[]}> {
   const dnsIp = await withClient(cluster, async (client) => (await client.get<KubeObject & {spec: {clusterIP: string}}>(Resources.Service, 'kube-dns', 'kube-system')).spec.clusterIP)
-  const output = await new Promise<string>((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', `lab-${node}`, 'dig', '+time=2', '+tries=2', `@${dnsIp}`, name, type])
-    let text = ''
-    child.stdout.on('data', (chunk) => (text += chunk))
-    child.on('close', () => resolve(text))
-  })
+  const {stdout: output} = await run('ip', ['netns', 'exec', `lab-${node}`, 'dig', '+time=2', '+tries=2', `@${dnsIp}`, name, type])
   const status = /status: (\w+)/.exec(output)?.[1] ?? 'TIMEOUT'
   const answerSection = output.split(';; ANSWER SECTION:')[1]?.split('\n\n')[0] ?? ''
   const answers = answerSection

@@ -2,7 +2,6 @@
  * Instruments for the fault tests: a steady stream of requests from a pod that records when they
  * succeeded, a 200 ms sampler of the Gateway objects, and finding an agent's process.
  */
-import {execFileSync, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {join} from 'node:path'
 
@@ -12,11 +11,12 @@ import {Resources} from '../../src/k8s/resources.js'
 import {netnsOf, spawnIn} from '../../bench/support.js'
 import {ROOT} from '../helpers/cli.js'
 import {clusterClient} from '../helpers/lab.js'
+import {inNetns} from '../lab/sh.js'
 
 /** Requests (connect, send, read the echo) started every 200 ms from a pod; remembers when each that succeeded started. */
 export class TrafficSampler {
   readonly successes: number[] = []
-  #child: ChildProcessWithoutNullStreams | undefined
+  #child: ReturnType<typeof spawnIn> | undefined
 
   async start(pod: string, target: string): Promise<void> {
     const netns = await netnsOf(pod)
@@ -45,7 +45,7 @@ export class TrafficSampler {
   }
 
   stop(): void {
-    this.#child?.stdin.end()
+    this.#child?.stdin?.end()
     this.#child?.kill()
   }
 }
@@ -87,7 +87,7 @@ export class GatewaySampler {
 
 /** The process of an agent role (`gateway`, `operator`, ...) whose network namespace is `netns`. */
 export function agentPid(netns: string, role: string): number | undefined {
-  const wanted = execFileSync('ip', ['netns', 'exec', netns, 'readlink', '/proc/self/ns/net'], {encoding: 'utf8'}).trim()
+  const wanted = inNetns(netns, ['readlink', '/proc/self/ns/net']).trim()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     try {

@@ -2,16 +2,16 @@
  * What the agents may change on a node: interfaces, routes of every table, rules, iptables chains
  * and ipsets. Pod plumbing (veths, /32 routes) is left out, as pods come and go on their own.
  */
-import {execFileSync} from 'node:child_process'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {WORKDIR} from './clusterset.js'
+import {inNetns} from '../lab/sh.js'
 
 export const NODES = ['c1-control-plane', 'c1-worker', 'c2-control-plane', 'c2-worker']
 const FILE = join(WORKDIR, 'node-state-before-join.json')
 
-const inNode = (node: string, command: string[]) => execFileSync('ip', ['netns', 'exec', `lab-${node}`, ...command], {encoding: 'utf8'})
+const inNode = (node: string, command: string[]) => inNetns(`lab-${node}`, command)
 
 export interface NodeState {
   links: string[]

@@ -7,9 +7,8 @@
  * status. Deployments and bound Pods get their status from standInForNodes, which stands in for
  * the deployment controller and the kubelets where a test needs workloads to complete.
  */
-import {type ChildProcess, spawn} from 'node:child_process'
 import {generateKeyPairSync, randomBytes} from 'node:crypto'
-import {closeSync, mkdtempSync, openSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -20,6 +19,7 @@ import {clientForServer} from '../../src/k8s/clients.js'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {ensureBinaries} from '../lab/build.js'
+import {startLogged} from '../lab/sh.js'
 
 export interface ControlPlane {
   name: string
@@ -53,19 +53,15 @@ function freePort(): Promise<number> {
 export async function startEnvtest(names: string[]): Promise<Envtest> {
   const {dir: bin} = await ensureBinaries(() => {})
   const root = mkdtempSync(join(tmpdir(), 'subctl-envtest-'))
-  const children: ChildProcess[] = []
+  const children: Array<ReturnType<typeof startLogged>> = []
   const start = (name: string, command: string, args: string[]) => {
-    const log = openSync(join(root, `${name}.log`), 'a')
-    const child = spawn(join(bin, command), args, {stdio: ['ignore', log, log]})
-    closeSync(log)
-    children.push(child)
-    return child
+    children.push(startLogged([join(bin, command), ...args], join(root, `${name}.log`)))
   }
 
   const kill = async () => {
     // Nothing of a run is kept: no graceful shutdown to wait for.
     for (const child of children) child.kill('SIGKILL')
-    await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)))
+    await Promise.all(children)
   }
   const stop = async () => {
     await kill()

@@ -4,6 +4,7 @@
  */
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {KubeClient} from '../../src/k8s/client.js'
 import type {KubeObject} from '../../src/k8s/objects.js'
@@ -57,7 +58,7 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
       last = error
     }
 
-    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+    await sleep(intervalMs)
   }
 
   throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`)
@@ -103,7 +104,7 @@ export async function connectEventually(
     const pod = await runPodToCompletion(client, connectPod(`${name}-${attempt}`, namespace, target, extra))
     if (pod.status?.phase === 'Succeeded' || Date.now() > deadline) return pod
     await client.delete(Resources.Pod, pod.metadata.name as string, namespace)
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await sleep(1000)
   }
 }
 

@@ -3,7 +3,6 @@
  * `subctl join FILE --context c1 ...` exits non-zero with one line, no stack, within 5 s, and
  * writes nothing on the cluster. Runs after the clusterset's uninstall, on a clean c1.
  */
-import {execFileSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -16,6 +15,7 @@ import {readBrokerInfoFile} from '../../src/services/broker-info-file.js'
 import {subctl} from '../e2e/clusterset.js'
 import {brokerInfoMutations} from '../helpers/broker-info-mutations.js'
 import {clusterClient} from '../helpers/lab.js'
+import {sh} from './sh.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'subctl-broker-info-cli-'))
 afterAll(() => rmSync(dir, {force: true, recursive: true}))
@@ -51,7 +51,7 @@ async function refusedInputs(): Promise<string[]> {
   const directory = join(dir, 'a-directory.subm')
   mkdirSync(directory)
   const fifo = join(dir, 'a-fifo.subm')
-  execFileSync('mkfifo', [fifo])
+  sh(['mkfifo', fifo])
   return [...files, directory, fifo, '/dev/zero']
 }
 

@@ -8,7 +8,6 @@
  * npm run lab -- restart CLUSTER/COMPONENT     restart one control-plane process (e.g. broker/kube-apiserver)
  * npm run lab -- disconnect NODE | reconnect NODE   cut a node off the underlay, or plug it back
  */
-import {spawnSync} from 'node:child_process'
 import {parseArgs} from 'node:util'
 
 import {ensureConformanceSuite} from '../conformance/suite.js'
@@ -16,6 +15,7 @@ import {ensureBinaries, ensureNodeHelper, ensurePackages} from './build.js'
 import {DEFAULT_CLUSTERS, HOST_NETNS, parseClusters, paths} from './config.js'
 import {execEnvironment, podNamespace, restart, setNodeConnected, status} from './operations.js'
 import {down, readState, up} from './lab.js'
+import {shOnTerminal} from './sh.js'
 
 const log = (line: string) => process.stderr.write(`lab: ${line}\n`)
 
@@ -52,8 +52,7 @@ async function main(argv: string[]): Promise<number> {
       const state = readState()
       if (!state?.up) throw new Error('the lab is not up: run npm run lab -- up')
       const netns = values.pod ? await podNamespace(parseClusters(state.clusters), values.pod) : HOST_NETNS
-      const result = spawnSync('ip', ['netns', 'exec', netns, ...command], {env: execEnvironment(), stdio: 'inherit'})
-      return result.status ?? 1
+      return shOnTerminal(['ip', 'netns', 'exec', netns, ...command], {env: execEnvironment()})
     }
 
     case 'restart': {

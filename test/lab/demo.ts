@@ -8,14 +8,15 @@
  *
  * The lab stays up afterwards for exploring (npm run lab -- exec -- ...; npm run lab -- down).
  */
-import {spawnSync} from 'node:child_process'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {DEFAULT_CLUSTERS, HOST_NETNS, parseClusters, dnsServiceIP} from './config.js'
 import {readState, up} from './lab.js'
 import {execEnvironment} from './operations.js'
+import {sh, shOnTerminal} from './sh.js'
 
 const IMAGE = 'quay.io/submariner/nettest:devel'
 const NAMESPACE = 'demo'
@@ -26,21 +27,16 @@ const say = (line: string) => process.stdout.write(`\n\u001B[1m# ${line}\u001B[0
 /** Runs a command inside the lab network, in the demo's working directory, showing it first. */
 function inLab(command: string[], options: {input?: string; allowFailure?: boolean; quiet?: boolean} = {}): number {
   if (!options.quiet) process.stdout.write(`$ ${command.join(' ')}\n`)
-  const result = spawnSync('ip', ['netns', 'exec', HOST_NETNS, ...command], {
-    cwd: workdir,
-    env: {...execEnvironment(), CI: 'true'},
-    input: options.input,
-    stdio: [options.input === undefined ? 'inherit' : 'pipe', options.quiet ? 'ignore' : 'inherit', options.quiet ? 'ignore' : 'inherit'],
-  })
-  if (result.status !== 0 && !options.allowFailure) throw new Error(`${command.join(' ')} failed`)
-  return result.status ?? 1
+  const status = shOnTerminal(['ip', 'netns', 'exec', HOST_NETNS, ...command], {cwd: workdir, env: {...execEnvironment(), CI: 'true'}, input: options.input, quiet: options.quiet})
+  if (status !== 0 && !options.allowFailure) throw new Error(`${command.join(' ')} failed`)
+  return status
 }
 
 /** Whether each cluster's active gateway reports its connection to the other as connected. */
 function bothConnected(): boolean {
-  const result = spawnSync('ip', ['netns', 'exec', HOST_NETNS, 'subctl', 'show', 'connections', '--contexts', 'c1,c2', '-o', 'json'], {encoding: 'utf8', env: execEnvironment()})
+  const stdout = sh(['ip', 'netns', 'exec', HOST_NETNS, 'subctl', 'show', 'connections', '--contexts', 'c1,c2', '-o', 'json'], {allowFailure: true, env: execEnvironment()})
   try {
-    const {clusters} = JSON.parse(result.stdout) as {clusters: Array<{connections?: Array<{status: string}>}>}
+    const {clusters} = JSON.parse(stdout) as {clusters: Array<{connections?: Array<{status: string}>}>}
     return clusters.length === 2 && clusters.every((cluster) => cluster.connections?.some((connection) => connection.status === 'connected'))
   } catch {
     return false
@@ -107,7 +103,7 @@ async function main(): Promise<void> {
   }
 
   say('What is connected: every cluster, gateway and tunnel')
-  for (let attempt = 0; attempt < 60 && !bothConnected(); attempt++) await new Promise((resolve) => setTimeout(resolve, 1000))
+  for (let attempt = 0; attempt < 60 && !bothConnected(); attempt++) await sleep(1000)
 
   inLab(['subctl', 'show', 'all', '--contexts', 'c1,c2'])
   inLab(['subctl', 'show', 'topology', '--contexts', 'c1,c2'])
@@ -123,13 +119,13 @@ async function main(): Promise<void> {
   const dns = c1 ? dnsServiceIP(c1) : ''
   const dig = ['ip', 'netns', 'exec', 'lab-c1-worker', 'dig', '+short', `@${dns}`, `echo.${NAMESPACE}.svc.clusterset.local`]
   for (let attempt = 0; attempt < 30; attempt++) {
-    const answer = spawnSync(dig[0] as string, dig.slice(1), {encoding: 'utf8'}).stdout.trim()
+    const answer = sh(dig, {allowFailure: true}).trim()
     if (answer) break
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    await sleep(500)
   }
 
   process.stdout.write(`$ ${dig.slice(4).join(' ')}   (from node c1-worker)\n`)
-  spawnSync(dig[0] as string, dig.slice(1), {stdio: 'inherit'})
+  shOnTerminal(dig)
 
   say('A pod in c1 calls the Service by that name: the answer comes from a pod in c2, through the tunnel')
   inLab(['kubectl', '--context', 'c1', 'apply', '-f', '-'], {input: CLIENT})

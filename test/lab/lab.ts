@@ -5,6 +5,7 @@
  */
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {build} from 'esbuild'
 
@@ -113,7 +114,7 @@ export async function poll<T>(what: string, timeoutMs: number, probe: () => Prom
       lastError = error
     }
 
-    await new Promise((resolve) => setTimeout(resolve, 250))
+    await sleep(250)
   }
 
   throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`)
@@ -518,7 +519,7 @@ export async function down(log: Log): Promise<void> {
   killLabProcesses()
   // Processes die asynchronously; a namespace is only freed once its last process is gone.
   for (let attempt = 0; attempt < 20 && readState()?.processes.some((entry) => alive(entry.pid)); attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await sleep(100)
   }
 
   const namespaces = labNamespaces()

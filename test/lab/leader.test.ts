@@ -2,6 +2,8 @@
  * Leader election against a real API server (c1's): the callbacks never hold up renewal, a failing
  * one is logged, and losing the lease aborts the leader's signal.
  */
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {LeaderElector, microTime, type Lease, type LeaderElectionOptions} from '../../src/agent/runtime/leader.js'
@@ -23,7 +25,6 @@ afterAll(async () => {
   client?.close()
 })
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function candidate(name: string, identity: string, overrides: Partial<LeaderElectionOptions>): {elector: LeaderElector; stop: AbortController; done: Promise<void>} {
   const elector = new LeaderElector({

@@ -3,13 +3,13 @@
  * behind. Compares the host (network namespaces, links, processes, iptables, mounts, files)
  * before the lab and after it.
  */
-import {execFileSync} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 
 import {describe, expect, it} from 'vitest'
 
 import {lab, labState} from '../helpers/lab.js'
 import {CACHE_DIR, NETNS_PREFIX, STATE_DIR} from './config.js'
+import {sh} from './sh.js'
 
 const LAB_PROGRAMS = /kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|\/etcd|coredns|netns-forward|node-helper|node-runtime\.js|dist\/agent\.js/
 
@@ -39,12 +39,12 @@ function snapshot(): HostSnapshot {
   }
 
   return {
-    iptables: execFileSync('iptables-save', {encoding: 'utf8'})
+    iptables: sh(['iptables-save'])
       .split('\n')
       .filter((line) => !line.startsWith('#') && !line.startsWith(':'))
       .join('\n'),
     labProcesses: processes,
-    links: execFileSync('ip', ['-o', 'link', 'show'], {encoding: 'utf8'})
+    links: sh(['ip', '-o', 'link', 'show'])
       .split('\n')
       .map((line) => line.split(':')[1]?.trim() ?? '')
       .filter(Boolean)
@@ -54,7 +54,7 @@ function snapshot(): HostSnapshot {
       .map((line) => line.split(' ')[4] ?? '')
       .filter(Boolean)
       .sort(),
-    namespaces: execFileSync('ip', ['netns', 'list'], {encoding: 'utf8'})
+    namespaces: sh(['ip', 'netns', 'list'])
       .split('\n')
       .map((line) => line.split(' ')[0] ?? '')
       .filter((name) => name.startsWith(NETNS_PREFIX)),

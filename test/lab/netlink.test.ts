@@ -2,7 +2,6 @@
  * The agents' netlink layer against the real kernel, in a network namespace of its own: what
  * `ip` prints for absent things, and the VXLAN devices the cable and the route agent make.
  */
-import {execFileSync} from 'node:child_process'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -11,6 +10,7 @@ import {createTools, type Tools} from '../../src/agent/netlink/exec.js'
 import {Net, vtepMac} from '../../src/agent/netlink/ip.js'
 import {nullLogger} from '../../src/agent/runtime/log.js'
 import {endpointSpec} from '../helpers/endpoints.js'
+import {sh} from './sh.js'
 
 const NETNS = `subctl-netlink-${process.pid}`
 const base = createTools(nullLogger)
@@ -19,13 +19,13 @@ const tools: Tools = {run: (file, args, options) => base.run('ip', ['netns', 'ex
 const net = new Net(tools)
 
 beforeAll(() => {
-  execFileSync('ip', ['netns', 'add', NETNS])
-  execFileSync('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up'])
-  execFileSync('ip', ['-n', NETNS, 'addr', 'add', '192.0.2.10/24', 'dev', 'lo'])
+  sh(['ip', 'netns', 'add', NETNS])
+  sh(['ip', '-n', NETNS, 'link', 'set', 'lo', 'up'])
+  sh(['ip', '-n', NETNS, 'addr', 'add', '192.0.2.10/24', 'dev', 'lo'])
 })
 
 afterAll(() => {
-  execFileSync('ip', ['netns', 'delete', NETNS])
+  sh(['ip', 'netns', 'delete', NETNS])
 })
 
 describe('Net in a network namespace', () => {

@@ -4,7 +4,7 @@
  * attach, port-forward, the images of the table, the downward API, /etc/hosts and /etc/hostname,
  * cluster DNS from foreign images, and a kubelet port that only the API server may call.
  */
-import {spawn} from 'node:child_process'
+import {startProcess} from './sh.js'
 import {readFileSync} from 'node:fs'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -169,10 +169,7 @@ describe('kubectl attach and port-forward', () => {
       [18481, {}],
       [18482, {KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false'}],
     ] as const) {
-      const forward = spawn(`${paths.bin}/kubectl`, ['--kubeconfig', paths.hostKubeconfig, '--context', 'c1', 'port-forward', '-n', NAMESPACE, 'pod/web', `${port}:80`], {
-        env: {...process.env, ...env},
-        stdio: 'ignore',
-      })
+      const forward = startProcess([`${paths.bin}/kubectl`, '--kubeconfig', paths.hostKubeconfig, '--context', 'c1', 'port-forward', '-n', NAMESPACE, 'pod/web', `${port}:80`], {env: {...process.env, ...env}})
       try {
         const body = await eventually(`port ${port} to forward`, async () => {
           const response = await fetch(`http://127.0.0.1:${port}/`)

@@ -1,3 +1,5 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {describe, expect, it} from 'vitest'
 
 import type {Endpoint, EndpointSpec} from '../../api/submariner.js'
@@ -36,7 +38,7 @@ class SlowDriver implements CableDriver {
     this.inFlight++
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
     this.calls.push(what)
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    await sleep(5)
     this.inFlight--
   }
 
@@ -109,7 +111,7 @@ describe('Cables on the tunnels queue', () => {
     // When results arrive in bursts while reconciles run (each result flips between private and public)
     for (let round = 0; round < 20; round++) {
       for (const remote of remotes) onResult(result(remote, round % 2 === 0 ? remote.private_ip : `192.0.2.${round}`, round % 2 === 1))
-      await new Promise((resolve) => setTimeout(resolve, 3))
+      await sleep(3)
     }
 
     await queue.idle()

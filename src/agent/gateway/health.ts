@@ -4,11 +4,10 @@
  * 1000 replies) or error once more than the allowed number of pings went unanswered. One long-lived
  * `ping` per remote: Node has no raw ICMP sockets, and ping's own timing is the RTT.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
-import {createInterface} from 'node:readline'
 
 import type {LatencyRTT} from '../../api/submariner.js'
 import {goDuration} from '../../lib/duration-format.js'
+import {startDaemon, type Daemon} from '../netlink/exec.js'
 import type {Logger} from '../runtime/log.js'
 
 export interface PingStatus {
@@ -40,7 +39,7 @@ export class Pinger {
   readonly #intervalSeconds: number
   readonly #maxLoss: number
   readonly #log: Logger
-  #child: ChildProcess | undefined
+  #child: Daemon | undefined
   #samples: number[] = []
   #unanswered = 0
   #status: PingStatus = {message: 'Health check has not run yet', status: 'unknown'}
@@ -59,15 +58,14 @@ export class Pinger {
 
   start(): void {
     if (this.#stopped) return
-    const child = spawn('ping', ['-n', '-O', '-i', String(this.#intervalSeconds), this.ip], {stdio: ['ignore', 'pipe', 'pipe']})
-    this.#child = child
-    createInterface({input: child.stdout}).on('line', (line) => this.#onLine(line))
-    child.on('exit', () => {
-      if (this.#stopped) return
-      this.#status = {message: `the pinger of ${this.ip} stopped; restarting it`, status: 'unknown'}
-      setTimeout(() => this.start(), 5000).unref()
+    this.#child = startDaemon('ping', ['-n', '-O', '-i', String(this.#intervalSeconds), this.ip], {
+      log: this.#log,
+      onExit: () => {
+        this.#status = {message: `the pinger of ${this.ip} stopped; restarting it`, status: 'unknown'}
+        setTimeout(() => this.start(), 5000).unref()
+      },
+      onLine: (line) => this.#onLine(line),
     })
-    child.on('error', (error) => this.#log.warn('cannot run ping', {error}))
   }
 
   #onLine(line: string): void {
@@ -93,7 +91,7 @@ export class Pinger {
 
   stop(): void {
     this.#stopped = true
-    this.#child?.kill()
+    this.#child?.stop()
   }
 }
 

@@ -1,8 +1,11 @@
 /**
- * The one way the agents call networking tools (ip, bridge, iptables, ipset, wg, sysctl): logged
- * at debug level, failures turned into errors that name the command and carry its stderr.
+ * The one way the agents run programs, on execa: the networking tools (ip, bridge, iptables,
+ * ipset, wg, sysctl), logged at debug level, whose failures become errors that name the command and
+ * carry its stderr; and the daemons the gateway keeps running (ping, wireguard-go).
  */
-import {execFile} from 'node:child_process'
+import {createInterface} from 'node:readline'
+
+import {execa, type ResultPromise} from 'execa'
 
 import type {Logger} from '../runtime/log.js'
 
@@ -33,21 +36,55 @@ export interface Tools {
 
 export function createTools(log: Logger): Tools {
   return {
-    run(file, args, options = {}) {
+    async run(file, args, options = {}) {
       const command = `${file} ${args.join(' ')}`
       log.debug('run', {command})
-      return new Promise((resolve, reject) => {
-        const child = execFile(file, args, {encoding: 'utf8', maxBuffer: 32 * 1024 * 1024, timeout: options.timeoutMs ?? 30_000}, (error, stdout, stderr) => {
-          if (error && !options.allowFailure) {
-            const code = typeof error.code === 'number' ? error.code : null
-            reject(new ToolError(command, code, stderr || error.message))
-            return
-          }
-
-          resolve(stdout)
-        })
-        if (options.input !== undefined) child.stdin?.end(options.input)
+      const result = await execa(file, args, {
+        maxBuffer: 32 * 1024 * 1024,
+        reject: false,
+        stripFinalNewline: false,
+        timeout: options.timeoutMs ?? 30_000,
+        ...(options.input === undefined ? {} : {input: options.input}),
       })
+      if (result.failed && !options.allowFailure) throw new ToolError(command, result.exitCode ?? null, result.stderr || ('message' in result ? String(result.message) : ''))
+      return result.stdout
+    },
+  }
+}
+
+export interface Daemon {
+  readonly pid: number | undefined
+  stop(): void
+}
+
+/**
+ * A long-running program: `onLine` gets each line of its output, `onExit` its end (not called
+ * after stop). A program that cannot start ends like one that exits, with the reason logged.
+ */
+export function startDaemon(
+  file: string,
+  args: string[],
+  options: {log: Logger; env?: Record<string, string>; onLine?: (line: string) => void; onExit?: (exitCode: number | undefined) => void},
+): Daemon {
+  let stopped = false
+  const child: ResultPromise = execa(file, args, {
+    buffer: false,
+    env: options.env ?? {},
+    reject: false,
+    stderr: 'ignore',
+    stdin: 'ignore',
+    stdout: options.onLine ? 'pipe' : 'ignore',
+  })
+  if (options.onLine && child.stdout) createInterface({input: child.stdout}).on('line', options.onLine)
+  void child.then((result) => {
+    if (result.failed && result.exitCode === undefined && !result.isTerminated) options.log.warn(`cannot run ${file}`, {error: 'message' in result ? String(result.message) : ''})
+    if (!stopped) options.onExit?.(result.exitCode)
+  })
+  return {
+    pid: child.pid,
+    stop() {
+      stopped = true
+      child.kill()
     },
   }
 }

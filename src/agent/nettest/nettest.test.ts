@@ -1,4 +1,3 @@
-import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -7,9 +6,10 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 
 import {AGENT, run} from '../../../test/helpers/cli.js'
+import {startProcess} from '../../../test/lab/sh.js'
 import {parseConnectResult} from '../../lib/nettest-result.js'
 
-const children: ChildProcess[] = []
+const children: Array<ReturnType<typeof startProcess>> = []
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGTERM')
 })
@@ -24,8 +24,9 @@ async function freePort(): Promise<number> {
   })
 }
 
-async function startServer(args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [AGENT, 'nettest', ...args], {env: {...process.env, CLUSTER_ID: 'c9', POD_NAME: 'echo-pod'}})
+/** Starts `nettest serve`; resolves (with the process, wrapped: the process is itself a promise of its end) once it listens. */
+async function startServer(args: string[]): Promise<{child: ReturnType<typeof startProcess>}> {
+  const child = startProcess([process.execPath, AGENT, 'nettest', ...args], {env: {...process.env, CLUSTER_ID: 'c9', POD_NAME: 'echo-pod'}})
   children.push(child)
   // The role logs "serving HTTP" etc. once listening; wait for the last listener it was asked for.
   await new Promise<void>((resolve, reject) => {
@@ -36,7 +37,7 @@ async function startServer(args: string[]): Promise<ChildProcess> {
     })
     child.on('exit', (code) => reject(new Error(`nettest serve exited with ${code}: ${log}`)))
   })
-  return child
+  return {child}
 }
 
 describe('the nettest role on loopback', () => {
@@ -83,7 +84,7 @@ describe('the nettest role on loopback', () => {
 
   it('stops on SIGTERM with exit 0', async () => {
     const port = await freePort()
-    const child = await startServer(['serve', '--tcp-port', String(port)])
+    const {child} = await startServer(['serve', '--tcp-port', String(port)])
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
     child.kill('SIGTERM')
     expect(await exited).toBe(0)

@@ -12,11 +12,12 @@ import {createSocket} from 'node:dgram'
 import {createServer as createHttpServer, request as httpRequest, type Server as HttpServer} from 'node:http'
 import {createServer, connect, type Server} from 'node:net'
 import {hostname} from 'node:os'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {parseArgs} from 'node:util'
 
 import {Counter, Histogram} from 'prom-client'
 
-import {aborted, ArgumentError, sleep, writeTerminationMessage, type AgentContext, type RoleModule} from '../runtime/role.js'
+import {aborted, ArgumentError, writeTerminationMessage, type AgentContext, type RoleModule} from '../runtime/role.js'
 import {summarizeAttempts, type Attempt, type ConnectResult, type Protocol} from '../../lib/nettest-result.js'
 
 export const nettestRole: RoleModule = {
@@ -163,7 +164,8 @@ async function connectMode(args: string[], context: AgentContext): Promise<numbe
   })
   const attempts: Attempt[] = []
   for (let index = 0; index < count && !context.signal.aborted; index++) {
-    if (index > 0) await sleep(interval, context.signal)
+    // An abort ends the wait early; the loop then sees the signal.
+    if (index > 0) await sleep(interval, undefined, {signal: context.signal}).catch(() => undefined)
     const started = process.hrtime.bigint()
     try {
       const detail = await attempt(protocol, host, targetPort, payload, timeout)

@@ -14,7 +14,7 @@ import {isConflict, isNotFound} from '../../k8s/errors.js'
 import type {KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
 import type {Logger} from './log.js'
-import {sleep} from './role.js'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 export interface LeaseSpec {
   holderIdentity?: string
@@ -120,7 +120,7 @@ export class LeaderElector {
 
       await new Promise<void>((resolve) => {
         this.#wake = resolve
-        void sleep(retryPeriodMs, signal).then(resolve)
+        void sleep(retryPeriodMs, undefined, {signal}).then(resolve, resolve)
       })
       this.#wake = undefined
     }

@@ -37,24 +37,6 @@ export function writeTerminationMessage(message: string, env: NodeJS.ProcessEnv 
   }
 }
 
-/** Resolves after `ms`, or early (without rejecting) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve()
-      return
-    }
-
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-
-    signal?.addEventListener('abort', done, {once: true})
-  })
-}
 
 /** Resolves when the signal aborts. */
 export function aborted(signal: AbortSignal): Promise<void> {

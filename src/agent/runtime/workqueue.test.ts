@@ -1,9 +1,11 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {describe, expect, it} from 'vitest'
 
 import {nullLogger} from './log.js'
 import {WorkQueue} from './workqueue.js'
 
-const tick = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms))
+const tick = (ms = 5) => sleep(ms)
 
 describe('WorkQueue', () => {
   it('processes a key queued many times once', async () => {

@@ -5,6 +5,7 @@
  * without them `init` fails with a message the Gateway status shows, and nothing crashes.
  */
 import {writeFile} from 'node:fs/promises'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {EndpointSpec} from '../../../api/submariner.js'
 import {udpPort, type CableConnection, type CableDriver, type DriverContext} from './driver.js'
@@ -103,7 +104,7 @@ export class LibreswanDriver implements CableDriver {
         return await this.#context.tools.run('ipsec', args, {allowFailure, timeoutMs: 5000})
       } catch (error) {
         lastError = error
-        await new Promise((resolve) => setTimeout(resolve, 1000))
+        await sleep(1000)
       }
     }
 

@@ -4,16 +4,17 @@
  * cluster with the PSK (SHA-256 of the PSK string), its public key, endpoint and subnets, and a
  * 10 s keepalive. Routing to the device comes from the route agent's table 150.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
 import {createHash, generateKeyPairSync, randomBytes} from 'node:crypto'
 import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {ConnectionStatus, EndpointSpec} from '../../../api/submariner.js'
-import {udpPort, type CableConnection, type CableDriver, type DriverContext} from './driver.js'
 import {sameContent} from '../../../lib/canonical.js'
+import {startDaemon, type Daemon} from '../../netlink/exec.js'
+import {udpPort, type CableConnection, type CableDriver, type DriverContext} from './driver.js'
 
 export const WIREGUARD_DEVICE = 'submariner'
 const KEEPALIVE_SECONDS = 10
@@ -102,7 +103,7 @@ export class WireguardDriver implements CableDriver {
   readonly #context: DriverContext
   readonly #keys = wireguardKeys()
   readonly #peers = new Map<string, Peer>()
-  #daemon: ChildProcess | undefined
+  #daemon: Daemon | undefined
 
   constructor(context: DriverContext) {
     this.#context = context
@@ -134,9 +135,8 @@ export class WireguardDriver implements CableDriver {
     if (!kernel) {
       // No kernel module: the userspace implementation makes a TUN device of the same name.
       log.info('no kernel WireGuard: starting wireguard-go')
-      this.#daemon = spawn('wireguard-go', ['-f', WIREGUARD_DEVICE], {env: {...process.env, LOG_LEVEL: 'error'}, stdio: 'ignore'})
-      this.#daemon.on('exit', (code) => log.warn('wireguard-go exited', {code}))
-      for (let attempt = 0; attempt < 50 && !(await net.link(WIREGUARD_DEVICE)); attempt++) await new Promise((resolve) => setTimeout(resolve, 100))
+      this.#daemon = startDaemon('wireguard-go', ['-f', WIREGUARD_DEVICE], {env: {LOG_LEVEL: 'error'}, log, onExit: (code) => log.warn('wireguard-go exited', {code})})
+      for (let attempt = 0; attempt < 50 && !(await net.link(WIREGUARD_DEVICE)); attempt++) await sleep(100)
       if (!(await net.link(WIREGUARD_DEVICE))) throw new Error('wireguard-go did not create the submariner device')
     }
 
@@ -196,7 +196,7 @@ export class WireguardDriver implements CableDriver {
   }
 
   async cleanup(): Promise<void> {
-    this.#daemon?.kill()
+    this.#daemon?.stop()
     this.#daemon = undefined
     for (const pid of userspaceDaemons()) {
       try {
