@@ -13,5 +13,6 @@ WORKDIR /app
 # The bundle carries its dependencies; no node_modules needed.
 COPY dist/agent.js dist/agent.js.map /app/
 
+# The operator by default, as upstream's operator image; subctl's manifests name each role.
 ENTRYPOINT ["node", "/app/agent.js"]
-CMD ["--help"]
+CMD ["operator"]

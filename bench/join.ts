@@ -8,8 +8,7 @@
  */
 import {parseArgs} from 'node:util'
 
-import {BROKER_INFO, subctlOk, waitConnected, withClient} from '../test/e2e/clusterset.js'
-import {Resources} from '../src/k8s/resources.js'
+import {BROKER_INFO, ensureBroker, subctlOk, waitConnected} from '../test/e2e/clusterset.js'
 import {median, round, withLab} from './support.js'
 
 const {values} = parseArgs({options: {keep: {type: 'boolean'}, runs: {type: 'string'}}})
@@ -20,8 +19,7 @@ const joinArgs = (cluster: string) => ['join', BROKER_INFO, '--context', cluster
 
 await withLab(
   async () => {
-    const deployed = await withClient('broker', (client) => client.tryGet(Resources.Broker, 'submariner-broker', 'submariner-k8s-broker'))
-    if (!deployed) await subctlOk(['deploy-broker', '--context', 'broker'])
+    await ensureBroker()
     const times = new Map<string, number[]>(CLUSTERS.map((cluster) => [cluster, []]))
     for (let run = 0; run < runs; run++) {
       for (const cluster of CLUSTERS) await subctlOk(['uninstall', '--context', cluster, '--yes'])

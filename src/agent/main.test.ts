@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 
@@ -24,6 +25,14 @@ describe('agent entry point', () => {
     agent.child.kill('SIGTERM')
     expect(await agent.exited).toBe(0)
     expect(agent.stderr()).toContain('"msg":"stopped"')
+  })
+
+  it('answers --help with the roles and exit 0, and the image runs one of them by default', async () => {
+    const help = startAgent(['--help'])
+    expect(await help.exited).toBe(0)
+    const dockerfile = readFileSync(join(import.meta.dirname, '..', '..', 'Dockerfile'), 'utf8')
+    const command = JSON.parse(/^CMD (.+)$/m.exec(dockerfile)?.[1] ?? '[]') as string[]
+    expect(['nettest', 'operator', 'gateway', 'route-agent', 'lighthouse-agent', 'lighthouse-dns', 'globalnet']).toContain(command[0])
   })
 
   it('exits 2 with the list of roles for an unknown role, and for a bad --metrics-port', async () => {

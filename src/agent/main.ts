@@ -67,9 +67,15 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
 
+  const usage = `usage: agent ROLE [--metrics-port N] [--log-level L] [args...]; roles: ${Object.keys(ROLES).join(', ')}\n`
+  if (role === '--help' || role === '-h' || role === 'help') {
+    process.stdout.write(usage)
+    return 0
+  }
+
   const load = role === undefined ? undefined : ROLES[role]
   if (!load) {
-    process.stderr.write(`usage: agent ROLE [--metrics-port N] [--log-level L] [args...]; roles: ${Object.keys(ROLES).join(', ')}\n`)
+    process.stderr.write(usage)
     return 2
   }
 

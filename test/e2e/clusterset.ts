@@ -2,7 +2,7 @@
  * Helpers for the end-to-end tests: subctl run inside the lab network (as a user of the lab would),
  * the clusterset brought into a known shape, workloads, and probes from pods.
  */
-import {existsSync, mkdirSync, mkdtempSync} from 'node:fs'
+import {existsSync, mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -14,18 +14,17 @@ import {Resources} from '../../src/k8s/resources.js'
 import {parseConnectResult, type ConnectResult} from '../../src/lib/nettest-result.js'
 import {HOST_NETNS, paths} from '../lab/config.js'
 import {execEnvironment} from '../lab/operations.js'
-import {ROOT, run, SUBCTL, type RunResult} from '../helpers/cli.js'
+import {run, SUBCTL, type RunResult} from '../helpers/cli.js'
 import {AGENT_IMAGE, clusterClient, eventually, runPodToCompletion, type PodLike} from '../helpers/lab.js'
 import {agentPid} from './faults.js'
+import {saveStateBeforeJoin} from './node-state.js'
+import {BROKER_INFO, ensureWorkdir} from './workdir.js'
 
-/** A directory shared by the e2e files: broker-info.subm lives here, as in a user's working directory. */
-export const WORKDIR = join(ROOT, '.test-results', 'e2e')
-mkdirSync(WORKDIR, {recursive: true})
-export const BROKER_INFO = join(WORKDIR, 'broker-info.subm')
+export {BROKER_INFO, WORKDIR} from './workdir.js'
 
 /** Runs subctl inside the lab network, without a terminal. */
 export function subctl(args: string[], options: {cwd?: string; timeoutMs?: number} = {}): Promise<RunResult> {
-  return run('ip', ['netns', 'exec', HOST_NETNS, process.execPath, SUBCTL, ...args], {cwd: options.cwd ?? WORKDIR, env: {...execEnvironment(), CI: 'true'}, timeoutMs: options.timeoutMs ?? 600_000})
+  return run('ip', ['netns', 'exec', HOST_NETNS, process.execPath, SUBCTL, ...args], {cwd: options.cwd ?? ensureWorkdir(), env: {...execEnvironment(), CI: 'true'}, timeoutMs: options.timeoutMs ?? 600_000})
 }
 
 export async function subctlOk(args: string[], options: {cwd?: string; timeoutMs?: number} = {}): Promise<RunResult> {
@@ -45,11 +44,18 @@ export async function withClient<T>(context: string, work: (client: KubeClient) 
   }
 }
 
+/** The broker is deployed and its broker-info.subm is in WORKDIR (a broker the demo deployed left its file elsewhere: deploy-broker again writes one here). */
+export async function ensureBroker(): Promise<void> {
+  const deployed = await withClient('broker', (client) => client.tryGet(Resources.Broker, 'submariner-broker', 'submariner-k8s-broker'))
+  if (!deployed || !existsSync(BROKER_INFO)) await subctlOk(['deploy-broker', '--context', 'broker'])
+}
+
 /** The broker is deployed and both clusters joined with this cable driver (idempotent: join converges). */
 export async function ensureClusterset(driver: 'vxlan' | 'wireguard' = 'vxlan'): Promise<void> {
-  const deployed = await withClient('broker', (client) => client.tryGet(Resources.Broker, 'submariner-broker', 'submariner-k8s-broker'))
-  // A broker deployed from elsewhere (the demo) left its broker-info.subm there: write one here.
-  if (!deployed || !existsSync(BROKER_INFO)) await subctlOk(['deploy-broker', '--context', 'broker'])
+  await ensureBroker()
+  // On a fresh lab, as 01 does: the nodes as they were, for 04 to compare with after uninstall.
+  const joined = await Promise.all(['c1', 'c2'].map((cluster) => withClient(cluster, (client) => client.tryGet(Resources.Submariner, 'submariner', 'submariner-operator'))))
+  if (joined.every((cr) => cr === undefined)) saveStateBeforeJoin()
   for (const cluster of ['c1', 'c2']) {
     await subctlOk(['join', BROKER_INFO, '--context', cluster, '--clusterid', cluster, '--gateway-nodes', `${cluster}-worker`, '--cable-driver', driver, '--air-gapped'])
   }

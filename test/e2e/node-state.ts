@@ -5,8 +5,8 @@
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {WORKDIR} from './clusterset.js'
 import {inNetns} from '../lab/sh.js'
+import {ensureWorkdir, WORKDIR} from './workdir.js'
 
 export const NODES = ['c1-control-plane', 'c1-worker', 'c2-control-plane', 'c2-worker']
 const FILE = join(WORKDIR, 'node-state-before-join.json')
@@ -45,6 +45,7 @@ export function nodeState(node: string): NodeState {
 /** Taken once, before the first join; later files compare against it. */
 export function saveStateBeforeJoin(): void {
   if (existsSync(FILE)) return
+  ensureWorkdir()
   writeFileSync(FILE, JSON.stringify(Object.fromEntries(NODES.map((node) => [node, nodeState(node)])), null, 2))
 }
 
