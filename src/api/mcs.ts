@@ -3,7 +3,9 @@
  * §1): the wire contract with Go Lighthouse agents in other clusters.
  */
 import type {Condition} from './submariner.js'
-import type {KubeObject} from '../k8s/objects.js'
+import type {V1Endpoint, V1EndpointSlice, V1ServiceSpec} from '@kubernetes/client-node'
+
+import type {KubeObject, Model, ServiceModel, Wire} from '../k8s/objects.js'
 
 export const LABEL_SERVICE_NAME = 'multicluster.kubernetes.io/service-name'
 export const LABEL_SOURCE_CLUSTER = 'multicluster.kubernetes.io/source-cluster'
@@ -45,29 +47,10 @@ export interface ServiceImport extends KubeObject {
   status?: {clusters?: Array<{cluster: string}>}
 }
 
-export interface Endpoint {
-  addresses: string[]
-  conditions?: {ready?: boolean; serving?: boolean; terminating?: boolean}
-  hostname?: string
-  nodeName?: string
-  zone?: string
-  targetRef?: {kind?: string; name?: string; namespace?: string; uid?: string}
-}
+/** client-node's EndpointSlice endpoint, as on the wire. */
+export type Endpoint = Wire<V1Endpoint>
 
-export interface EndpointSlice extends KubeObject {
-  addressType: string
-  endpoints?: Endpoint[]
-  ports?: Array<{name?: string; protocol?: string; port?: number; appProtocol?: string}>
-}
+export type EndpointSlice = Model<V1EndpointSlice>
 
-export interface ServiceObject extends KubeObject {
-  spec: {
-    type?: string
-    clusterIP?: string
-    ports?: Array<{name?: string; protocol?: string; port: number; appProtocol?: string; targetPort?: unknown}>
-    selector?: Record<string, string>
-    sessionAffinity?: string
-    sessionAffinityConfig?: {clientIP?: {timeoutSeconds?: number}}
-    publishNotReadyAddresses?: boolean
-  }
-}
+/** A Service, with the spec the API server always returns. */
+export type ServiceObject = ServiceModel & {spec: Wire<V1ServiceSpec>}

@@ -4,7 +4,7 @@
  * to create a Service with an impossible clusterIP and reading the valid range from its refusal.
  */
 import type {KubeClient} from './client.js'
-import type {KubeObject} from './objects.js'
+import type {ConfigMap, KubeObject, NodeObject} from './objects.js'
 import {Resources} from './resources.js'
 import {discoverFromFacts, serviceRangeFromError, type ClusterFacts, type NetworkDetails} from '../lib/network-discovery.js'
 
@@ -20,8 +20,8 @@ async function gatherFacts(client: KubeClient): Promise<ClusterFacts> {
   const [pods, daemonSets, configMaps, nodes, serviceCIDR, openshift] = await Promise.all([
     client.list<PodObject>(Resources.Pod),
     client.list<DaemonSetObject>(Resources.DaemonSet),
-    client.list<KubeObject & {data?: Record<string, string>}>(Resources.ConfigMap),
-    client.list<KubeObject & {spec?: {podCIDR?: string}}>(Resources.Node),
+    client.list<ConfigMap>(Resources.ConfigMap),
+    client.list<NodeObject>(Resources.Node),
     client.tryGet<KubeObject & {spec?: {cidrs?: string[]}}>(Resources.ServiceCIDR, 'kubernetes'),
     client.tryGet<KubeObject & {spec?: {clusterNetwork?: Array<{cidr: string}>; serviceNetwork?: string[]; networkType?: string}}>(Resources.OpenShiftNetwork, 'cluster'),
   ])

@@ -1,4 +1,6 @@
 /** The shape every Kubernetes object shares, and small helpers around it. */
+import type {V1ClusterRoleBinding, V1ConfigMap, V1DaemonSet, V1Deployment, V1EndpointSlice, V1Node, V1Pod, V1Secret, V1Service} from '@kubernetes/client-node'
+
 
 export interface ObjectMeta {
   name?: string
@@ -51,3 +53,22 @@ export function labelSelector(selector: Record<string, string>): string {
     .map(([key, value]) => `${key}=${value}`)
     .join(',')
 }
+
+/**
+ * client-node's model of a kind as this client reads and writes it: the JSON on the wire, so its
+ * Date fields are RFC 3339 strings (client-node's own serializer, which makes Dates, is not used:
+ * see client.ts), with KubeObject's metadata.
+ */
+export type Model<T> = Wire<Omit<T, 'apiVersion' | 'kind' | 'metadata'>> & KubeObject
+
+export type Wire<T> = T extends Date ? string : T extends Array<infer Item> ? Array<Wire<Item>> : T extends object ? {[Key in keyof T]: Wire<T[Key]>} : T
+
+export type ConfigMap = Model<V1ConfigMap>
+export type Secret = Model<V1Secret>
+export type NodeObject = Model<V1Node>
+export type PodObject = Model<V1Pod>
+export type ServiceModel = Model<V1Service>
+export type DeploymentObject = Model<V1Deployment>
+export type DaemonSetObject = Model<V1DaemonSet>
+export type EndpointSliceObject = Model<V1EndpointSlice>
+export type ClusterRoleBindingObject = Model<V1ClusterRoleBinding>

@@ -111,7 +111,7 @@ describe.each([
 describe('the CRDs of manifests/crds', () => {
   it('are the ones each cluster needs, with their versions and scopes', () => {
     const summary = (crds: ReturnType<typeof brokerCrds>) => crds.map((crd) => {
-      const spec = (crd as {spec: {scope: string; versions: Array<{name: string; subresources?: object}>}}).spec
+      const spec = (crd as unknown as {spec: {scope: string; versions: Array<{name: string; subresources?: object}>}}).spec
       return `${crd.metadata.name} ${spec.scope} ${spec.versions.map((version) => `${version.name}${version.subresources ? '+status' : ''}`).join(',')}`
     })
     expect({broker: summary(brokerCrds()), member: summary(memberCrds()), operator: summary(operatorCrds())}).toMatchSnapshot()
@@ -131,7 +131,7 @@ describe('the CRDs of manifests/crds', () => {
     }
 
     for (const crd of [...operatorCrds(), ...memberCrds()]) {
-      for (const version of (crd as {spec: {versions: Array<{name: string; schema: {openAPIV3Schema: Record<string, unknown>}}>}}).spec.versions) {
+      for (const version of (crd as unknown as {spec: {versions: Array<{name: string; schema: {openAPIV3Schema: Record<string, unknown>}}>}}).spec.versions) {
         walk(version.schema.openAPIV3Schema, `${crd.metadata.name}/${version.name}`, 0)
       }
     }

@@ -5,7 +5,7 @@
  */
 import type {KubeClient} from '../k8s/client.js'
 import {isConflict} from '../k8s/errors.js'
-import type {KubeObject} from '../k8s/objects.js'
+import type {ConfigMap} from '../k8s/objects.js'
 import {Resources} from '../k8s/resources.js'
 import {retryOnConflict} from '../k8s/retry.js'
 import {formatClusterInfo, parseAllocationConfig, planAllocation, withAllocation, type AllocationKeys, type AllocationOutcome} from '../lib/allocation.js'
@@ -15,7 +15,7 @@ import type {Writer} from './writer.js'
 
 export interface Allocation {
   keys: AllocationKeys
-  configMap: KubeObject & {data?: Record<string, string>}
+  configMap: ConfigMap
   request: AllocationRequest
   outcome: AllocationOutcome
 }
@@ -41,7 +41,7 @@ export async function planAllocationOn(
   keys: AllocationKeys,
   request: AllocationRequest,
 ): Promise<Allocation> {
-  const configMap = await broker.tryGet<KubeObject & {data?: Record<string, string>}>(Resources.ConfigMap, name, namespace)
+  const configMap = await broker.tryGet<ConfigMap>(Resources.ConfigMap, name, namespace)
   if (!configMap) {
     throw new SubctlError('BROKER_CONFIGMAP_MISSING', `The ${keys.title} ConfigMap ${namespace}/${name} is missing on the broker`, {
       hint: 'Re-run "subctl deploy-broker" on the broker cluster',

@@ -11,7 +11,7 @@ import type {KubeClient} from '../k8s/client.js'
 import {connectToBroker, openCluster} from '../k8s/connect.js'
 import type {KubeConnectionOptions} from '../k8s/kubeconfig.js'
 import {discoverNetwork} from '../k8s/network-discovery.js'
-import type {KubeObject} from '../k8s/objects.js'
+import type {KubeObject, NodeObject, ConfigMap} from '../k8s/objects.js'
 import {Resources} from '../k8s/resources.js'
 import {CLUSTERSET_IP_KEYS, clusterSizeProblem, GLOBALNET_KEYS, parseAllocationConfig} from '../lib/allocation.js'
 import {clientTokenValue, hasConnectivity, hasServiceDiscovery, pskString, type BrokerInfo} from '../lib/broker-info.js'
@@ -143,7 +143,7 @@ async function planNetwork(discovered: NetworkDetails | undefined, options: Join
 }
 
 async function chooseGatewayNodes(client: KubeClient, options: JoinOptions, interactive: boolean, step: StepReporter): Promise<GatewayChoice> {
-  const nodes = (await client.list<KubeObject & {metadata: {labels?: Record<string, string>}}>(Resources.Node)).items
+  const nodes = (await client.list<NodeObject>(Resources.Node)).items
   const choice = chooseGateways(
     nodes.map((node) => ({labels: node.metadata.labels ?? {}, name: node.metadata.name as string})),
     options,
@@ -199,7 +199,7 @@ export async function join(options: JoinOptions, reporter: Reporter, prompts?: J
     const discovered = await reporter.step('Discovering network details', (step) => discoverAndReport(client, step))
     const network = await planNetwork(discovered, options, prompts, reporter)
 
-    const globalnetConfig = await brokerClient.tryGet<KubeObject & {data?: Record<string, string>}>(Resources.ConfigMap, GLOBALNET_CONFIGMAP, brokerNamespace)
+    const globalnetConfig = await brokerClient.tryGet<ConfigMap>(Resources.ConfigMap, GLOBALNET_CONFIGMAP, brokerNamespace)
     const brokerGlobalnet = parseAllocationConfig(globalnetConfig?.data, GLOBALNET_KEYS).enabled
     await reporter.step('Checking the CIDR plan against the clusters on the broker', async (step) => {
       checkCidrPlan(clusterId, network, onBroker, brokerGlobalnet && options.globalnet)

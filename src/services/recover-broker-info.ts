@@ -8,7 +8,7 @@ import type {KubeClient} from '../k8s/client.js'
 import {openCluster} from '../k8s/connect.js'
 import {brokerClient} from '../k8s/in-cluster.js'
 import type {KubeConnectionOptions} from '../k8s/kubeconfig.js'
-import type {KubeObject} from '../k8s/objects.js'
+import type {Secret} from '../k8s/objects.js'
 import {Resources} from '../k8s/resources.js'
 import {COMPONENT_SERVICE_DISCOVERY, pskSecret, type BrokerInfo} from '../lib/broker-info.js'
 import {SubctlError} from '../lib/errors.js'
@@ -39,7 +39,7 @@ export async function recoverBrokerInfo(options: RecoverOptions, reporter: Repor
       const local = await client.tryGet<Broker>(Resources.Broker, BROKER_CR, namespace)
       if (local) return local
       step.warning('Broker not found. Trying to connect to the Broker installed on a different cluster')
-      const secret = await client.tryGet<KubeObject & {data?: Record<string, string>}>(Resources.Secret, cr.spec.brokerK8sSecret || BROKER_SECRET, OPERATOR_NAMESPACE)
+      const secret = await client.tryGet<Secret>(Resources.Secret, cr.spec.brokerK8sSecret || BROKER_SECRET, OPERATOR_NAMESPACE)
       const read = (key: string) => Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8')
       remote = await brokerClient(
         {

@@ -9,7 +9,7 @@ import {clientFor} from '../k8s/clients.js'
 import {selectContexts} from '../k8s/connect.js'
 import {loadKubeconfig, resolveTarget, type KubeConnectionOptions} from '../k8s/kubeconfig.js'
 import {discoverNetwork} from '../k8s/network-discovery.js'
-import type {KubeObject} from '../k8s/objects.js'
+import type {KubeObject, PodObject} from '../k8s/objects.js'
 import {Resources} from '../k8s/resources.js'
 import {SubctlError} from '../lib/errors.js'
 import {
@@ -122,14 +122,14 @@ export async function versions(client: KubeClient): Promise<VersionRow[]> {
     if (!workload) continue
     const {repository, tag} = splitImage(workload.spec.template.spec.containers[0]?.image ?? '', DEFAULT_IMAGE_VERSION)
     const selector = Object.entries(workload.spec.selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`).join(',')
-    const pods = await client.list<KubeObject & {spec: {nodeName?: string}; status?: {phase?: string}}>(Resources.Pod, {labelSelector: selector, namespace: OPERATOR_NAMESPACE})
+    const pods = await client.list<PodObject>(Resources.Pod, {labelSelector: selector, namespace: OPERATOR_NAMESPACE})
     const pod = pods.items.find((candidate) => candidate.status?.phase === 'Running')
     let running = 'Unavailable'
     let arch = ''
     if (pod) {
       const log = await client.podLog(pod.metadata.name as string, OPERATOR_NAMESPACE, {limitBytes: 8192}).catch(() => '')
       running = runningVersion(String(log ?? ''))
-      const node = pod.spec.nodeName ? await client.tryGet(Resources.Node, pod.spec.nodeName) : undefined
+      const node = pod.spec?.nodeName ? await client.tryGet(Resources.Node, pod.spec.nodeName) : undefined
       arch = node?.metadata.labels?.['kubernetes.io/arch'] ?? ''
     }
 

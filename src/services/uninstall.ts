@@ -20,7 +20,7 @@ import type {KubeClient} from '../k8s/client.js'
 import {openCluster} from '../k8s/connect.js'
 import {brokerClient} from '../k8s/in-cluster.js'
 import type {KubeConnectionOptions} from '../k8s/kubeconfig.js'
-import type {KubeObject} from '../k8s/objects.js'
+import type {KubeObject, PodObject, Secret, ConfigMap, ClusterRoleBindingObject} from '../k8s/objects.js'
 import {Resources, type ResourceType} from '../k8s/resources.js'
 import {waitForObject} from '../k8s/wait.js'
 import {removeLighthouseSection} from '../lib/corefile.js'
@@ -84,7 +84,7 @@ async function deleteCr(client: KubeClient, type: ResourceType, cr: KubeObject, 
     try {
       await waitForObject(client, type, name, namespace, (object) => object === undefined, {description: `${type.kind} ${name} to be removed`, timeoutMs: CR_DELETION_TIMEOUT_MS})
     } catch (error) {
-      const pods = await client.list<KubeObject & {status?: {phase?: string}}>(Resources.Pod, {labelSelector: 'name=submariner-operator', namespace})
+      const pods = await client.list<PodObject>(Resources.Pod, {labelSelector: 'name=submariner-operator', namespace})
       if (pods.items.some((pod) => pod.status?.phase === 'Running')) {
         throw new SubctlError('UNINSTALL_STUCK', `The Submariner operator pod appears to be running but did not complete deletion of the ${type.kind} resource`, {
           cause: error,
@@ -104,7 +104,7 @@ async function deleteCr(client: KubeClient, type: ResourceType, cr: KubeObject, 
 
 /** This cluster's Endpoint and Cluster records on the broker, with the cluster's own broker credentials. */
 async function removeBrokerRecords(client: KubeClient, cr: Submariner, namespace: string, removed: string[], dryRun: boolean): Promise<void> {
-  const secret = await client.tryGet<KubeObject & {data?: Record<string, string>}>(Resources.Secret, cr.spec.brokerK8sSecret || BROKER_SECRET, namespace)
+  const secret = await client.tryGet<Secret>(Resources.Secret, cr.spec.brokerK8sSecret || BROKER_SECRET, namespace)
   const read = (key: string) => Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8')
   const broker = await brokerClient(
     {
@@ -175,7 +175,7 @@ export async function uninstall(options: UninstallOptions, reporter: Reporter, c
     }
 
     await reporter.step('Removing the cluster DNS forwarding', async () => {
-      const coredns = await client.tryGet<KubeObject & {data?: Record<string, string>}>(Resources.ConfigMap, 'coredns', 'kube-system')
+      const coredns = await client.tryGet<ConfigMap>(Resources.ConfigMap, 'coredns', 'kube-system')
       const corefile = coredns?.data?.Corefile
       if (coredns && corefile && removeLighthouseSection(corefile) !== corefile) {
         removed.push('the Lighthouse section of ConfigMap kube-system/coredns')
@@ -197,7 +197,7 @@ export async function uninstall(options: UninstallOptions, reporter: Reporter, c
     }
 
     await reporter.step('Deleting the Submariner cluster roles and bindings', async () => {
-      const bindings = (await client.list<KubeObject & {roleRef: {name: string}}>(Resources.ClusterRoleBinding)).items.filter((binding) =>
+      const bindings = (await client.list<ClusterRoleBindingObject>(Resources.ClusterRoleBinding)).items.filter((binding) =>
         binding.metadata.name?.startsWith('submariner-'),
       )
       await deleteAll(Resources.ClusterRoleBinding, bindings)

@@ -8,7 +8,7 @@ import {lookup} from 'node:dns/promises'
 
 import type {EndpointSpec} from '../../api/submariner.js'
 import type {KubeClient} from '../../k8s/client.js'
-import type {KubeObject} from '../../k8s/objects.js'
+import type {KubeObject, ServiceModel} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
 import {cableName} from '../../lib/endpoints.js'
 
@@ -133,7 +133,7 @@ async function resolveWith(method: string, value: string, options: {client: Kube
     case 'dns':
       return (await lookup(value, {all: true, family: 4})).map((address) => address.address).sort()[0]
     case 'lb': {
-      const service = await options.client.tryGet<KubeObject & {status?: {loadBalancer?: {ingress?: Array<{ip?: string; hostname?: string}>}}}>(Resources.Service, value, options.namespace)
+      const service = await options.client.tryGet<ServiceModel>(Resources.Service, value, options.namespace)
       const ingress = service?.status?.loadBalancer?.ingress?.[0]
       if (ingress?.ip) return ingress.ip
       return ingress?.hostname ? (await lookup(ingress.hostname, {family: 4})).address : undefined

@@ -7,7 +7,7 @@ import {CLEANUP_FINALIZER, type ServiceDiscovery} from '../../api/submariner.js'
 import type {KubeClient} from '../../k8s/client.js'
 import {retryOnConflict} from '../../k8s/retry.js'
 import type {Informer} from '../../k8s/informer.js'
-import {splitKey, type KubeObject} from '../../k8s/objects.js'
+import {splitKey, type KubeObject, type ServiceModel} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
 import {removeLighthouseSection, withLighthouseSection, lighthouseServerBlocks} from '../../lib/corefile.js'
 import {dnsZones, LIGHTHOUSE_AGENT, LIGHTHOUSE_DNS, lighthouseAgentDeployment, lighthouseDnsObjects} from '../../manifests/components.js'
@@ -90,8 +90,8 @@ export async function reconcileServiceDiscovery(key: string, deps: ServiceDiscov
     await client.apply({...object, metadata: {...object.metadata, ownerReferences: ownedBy(cr)}})
   }
 
-  const service = await client.get<KubeObject & {spec: {clusterIP?: string}}>(Resources.Service, LIGHTHOUSE_DNS, namespace)
-  if (service.spec.clusterIP) await configureClusterDns(client, cr, service.spec.clusterIP)
+  const service = await client.get<ServiceModel>(Resources.Service, LIGHTHOUSE_DNS, namespace)
+  if (service.spec?.clusterIP) await configureClusterDns(client, cr, service.spec.clusterIP)
 
   const pending = [LIGHTHOUSE_AGENT, LIGHTHOUSE_DNS].filter((deployment) => !deploymentReady(deps.deployments.get(`${namespace}/${deployment}`)))
   const status = {

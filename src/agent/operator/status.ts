@@ -1,16 +1,9 @@
 /** Small pieces the operator's reconcilers share: readiness of workloads, conditions, owners. */
 import type {Condition} from '../../api/submariner.js'
-import type {KubeObject} from '../../k8s/objects.js'
+import type {DaemonSetObject, DeploymentObject, KubeObject} from '../../k8s/objects.js'
 import {sameContent} from '../../lib/canonical.js'
 
-export interface DaemonSetObject extends KubeObject {
-  status?: {desiredNumberScheduled?: number; numberReady?: number; updatedNumberScheduled?: number; observedGeneration?: number}
-}
-
-export interface DeploymentObject extends KubeObject {
-  spec?: {replicas?: number}
-  status?: {readyReplicas?: number; updatedReplicas?: number; observedGeneration?: number}
-}
+export type {DaemonSetObject, DeploymentObject} from '../../k8s/objects.js'
 
 /** Every scheduled pod is up to date and ready (a DaemonSet with no eligible node counts as ready). */
 export function daemonSetReady(daemonSet: DaemonSetObject | undefined): boolean {

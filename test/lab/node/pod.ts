@@ -1,23 +1,24 @@
 /**
- * One pod on this node: its sandbox (network namespace, address, resolv.conf, hosts, volumes), its
- * init and app containers as processes with restart policy, back-off, probes and termination
- * messages, and the PodStatus the kubelet would report. `sync` is level-triggered: called with the
- * latest Pod, it moves the pod forward as far as it can and is safe to call any time.
+ * One pod on this node, its worker: the sandbox (network namespace, address, resolv.conf, hosts,
+ * volumes), the init and app containers as processes with restart policy, back-off and termination
+ * messages. Probes are prober.ts, the environment environment.ts, and the PodStatus the kubelet
+ * would report pod-status.ts. `sync` is level-triggered: called with the latest Pod, it moves the
+ * pod forward as far as it can and is safe to call any time.
  */
 import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {KubeClient} from '../../../src/k8s/client.js'
-import {addressInCidr, LAB_MARKER, STATE_DIR} from '../config.js'
 import type {Logger} from '../../../src/agent/runtime/log.js'
 import {ContainerProcess, type Mount} from './container.js'
+import {containerEnvironment, expand} from './environment.js'
 import {resolveImage, type NodeFiles} from './images.js'
 import type {NodeNetwork} from './network.js'
-import {runProbe} from './probes.js'
-import type {Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus, Probe, RuntimeConfig} from './types.js'
-import {fieldValue, readKeyed, type VolumeManager} from './volumes.js'
+import {podStatus, ReadyClock, type RunningContainer} from './pod-status.js'
+import {startProbes, stopProbes} from './prober.js'
+import type {Container, Pod, PodStatus, RuntimeConfig} from './types.js'
+import type {VolumeManager} from './volumes.js'
 
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 const MAX_TERMINATION_MESSAGE = 4096
 const BACKOFF_START_MS = 1000
 const BACKOFF_MAX_MS = 30_000
@@ -33,28 +34,6 @@ export function nodeFiles(config: RuntimeConfig): NodeFiles {
   }
 }
 
-/** Kubernetes' $(VAR) expansion in command, args and env values; $$ escapes. */
-export function expand(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match, name: string | undefined) => {
-    if (match === '$$') return '$'
-    return name !== undefined && name in env ? (env[name] as string) : match
-  })
-}
-
-interface RunningContainer {
-  spec: Container
-  init: boolean
-  process?: ContainerProcess
-  restartCount: number
-  state: ContainerState
-  lastState: ContainerState
-  ready: boolean
-  started: boolean
-  backoffMs: number
-  retryAt: number
-  probeTimers: NodeJS.Timeout[]
-  liveProbeGeneration: number
-}
 
 export interface PodContext {
   config: RuntimeConfig
@@ -83,8 +62,7 @@ export class PodRunner {
   #startTime: string | undefined
   #terminating = false
   #initializedAt: string | undefined
-  #readyChangedAt = now()
-  #lastReady = false
+  readonly #readyClock = new ReadyClock()
 
   constructor(pod: Pod, context: PodContext) {
     this.pod = pod
@@ -256,7 +234,7 @@ export class PodRunner {
     const {config} = this.#context
     const program = resolveImage(container.spec.image, container.spec.command, container.spec.args, nodeFiles(config))
     if ('error' in program) throw new Error(program.error)
-    const env = await this.#environment(container.spec, program.path)
+    const env = await containerEnvironment(container.spec, {client: this.#context.client, config: this.#context.config, hostname: this.#hostname(), imagePath: program.path, ip: this.ip ?? '', pod: this.pod})
     const terminationFile = join(this.dir, 'termination', container.spec.name)
     mkdirSync(join(this.dir, 'termination'), {recursive: true})
     writeFileSync(terminationFile, '')
@@ -289,11 +267,17 @@ export class PodRunner {
     container.started = !container.spec.startupProbe
     container.ready = !container.init && !container.spec.readinessProbe
     this.#context.event(this.pod, 'Normal', 'Started', `Started container ${container.spec.name}`)
-    this.#startProbes(container)
+    startProbes(container, {
+      graceSeconds: () => this.pod.spec.terminationGracePeriodSeconds ?? 30,
+      ip: () => this.ip ?? '127.0.0.1',
+      resync: () => this.#context.resync(),
+      warn: (reason, message) => this.#context.event(this.pod, 'Warning', reason, message),
+      warnOnce: (key, reason, message) => this.#eventOnce(key, 'Warning', reason, message),
+    })
     this.#context.resync()
 
     const exit = await process.exited
-    this.#stopProbes(container)
+    stopProbes(container)
     container.process = undefined
     container.ready = false
     let message = readFileSync(terminationFile, 'utf8').slice(0, MAX_TERMINATION_MESSAGE)
@@ -332,118 +316,6 @@ export class PodRunner {
       .slice(-MAX_TERMINATION_MESSAGE)
   }
 
-  async #environment(container: Container, imagePath: string[]): Promise<Record<string, string>> {
-    const {client, config} = this.#context
-    const namespace = this.pod.metadata.namespace as string
-    const apiHost = addressInCidr(config.serviceCIDR, 1)
-    const env: Record<string, string> = {
-      HOME: '/root',
-      [LAB_MARKER]: STATE_DIR,
-      HOSTNAME: this.#hostname(),
-      KUBERNETES_PORT: `tcp://${apiHost}:443`,
-      KUBERNETES_PORT_443_TCP: `tcp://${apiHost}:443`,
-      KUBERNETES_PORT_443_TCP_ADDR: apiHost,
-      KUBERNETES_PORT_443_TCP_PORT: '443',
-      KUBERNETES_PORT_443_TCP_PROTO: 'tcp',
-      KUBERNETES_SERVICE_HOST: apiHost,
-      KUBERNETES_SERVICE_PORT: '443',
-      KUBERNETES_SERVICE_PORT_HTTPS: '443',
-      PATH: [...imagePath, DEFAULT_PATH].join(':'),
-    }
-    for (const source of container.envFrom ?? []) {
-      const kind = source.configMapRef ? 'ConfigMap' : 'Secret'
-      const reference = source.configMapRef ?? source.secretRef
-      if (!reference) continue
-      const values = await readKeyed(client, kind, namespace, reference.name)
-      if (!values && !reference.optional) throw new Error(`${kind.toLowerCase()} "${reference.name}" not found`)
-      for (const [key, value] of values ?? []) env[`${source.prefix ?? ''}${key}`] = value
-    }
-
-    for (const variable of container.env ?? []) {
-      const from = variable.valueFrom
-      if (!from) {
-        env[variable.name] = expand(variable.value ?? '', env)
-        continue
-      }
-
-      if (from.fieldRef) env[variable.name] = fieldValue(this.pod, from.fieldRef.fieldPath, config.nodeIP, this.ip ?? '')
-      else if (from.resourceFieldRef) env[variable.name] = '0'
-      else {
-        const reference = from.configMapKeyRef ?? from.secretKeyRef
-        const kind = from.configMapKeyRef ? 'ConfigMap' : 'Secret'
-        const values = reference ? await readKeyed(client, kind, namespace, reference.name) : undefined
-        const value = reference ? values?.get(reference.key) : undefined
-        if (value === undefined && !reference?.optional) {
-          throw new Error(`couldn't find key ${reference?.key} in ${kind} ${namespace}/${reference?.name}`)
-        }
-
-        if (value !== undefined) env[variable.name] = value
-      }
-    }
-
-    return env
-  }
-
-  #startProbes(container: RunningContainer): void {
-    const schedule = (probe: Probe | undefined, kind: 'startup' | 'readiness' | 'liveness') => {
-      if (!probe) return
-      let successes = 0
-      let failures = 0
-      const generation = container.liveProbeGeneration
-      const tick = async () => {
-        if (generation !== container.liveProbeGeneration || !container.process) return
-        if (kind !== 'startup' && !container.started) return
-        if (kind === 'startup' && container.started) return
-        const ok = await runProbe(probe, {container: container.spec, ip: this.ip ?? '127.0.0.1', pid: container.process.pid})
-        if (generation !== container.liveProbeGeneration || !container.process) return
-        if (ok) {
-          successes++
-          failures = 0
-        } else {
-          failures++
-          successes = 0
-        }
-
-        if (kind === 'readiness') {
-          const ready = ok ? successes >= (probe.successThreshold ?? 1) || container.ready : failures < (probe.failureThreshold ?? 3) && container.ready
-          if (!ok) this.#eventOnce(`readiness:${container.spec.name}:${container.restartCount}`, 'Warning', 'Unhealthy', `Readiness probe failed for ${container.spec.name}`)
-          if (ready !== container.ready) {
-            container.ready = ready
-            this.#context.resync()
-          }
-        } else if (ok && kind === 'startup') {
-          container.started = true
-          this.#context.resync()
-        } else if (!ok && failures >= (probe.failureThreshold ?? 3)) {
-          this.#context.event(this.pod, 'Warning', 'Unhealthy', `${kind === 'startup' ? 'Startup' : 'Liveness'} probe failed for ${container.spec.name}; restarting it`)
-          container.liveProbeGeneration++
-          container.process.kill('SIGTERM')
-          const victim = container.process
-          setTimeout(() => victim.kill('SIGKILL'), (this.pod.spec.terminationGracePeriodSeconds ?? 30) * 1000).unref()
-          return
-        }
-      }
-
-      const first = setTimeout(() => {
-        void tick()
-        const every = setInterval(() => void tick(), (probe.periodSeconds ?? 10) * 1000)
-        every.unref()
-        container.probeTimers.push(every)
-      }, (probe.initialDelaySeconds ?? 0) * 1000)
-      first.unref()
-      container.probeTimers.push(first)
-    }
-
-    schedule(container.spec.startupProbe, 'startup')
-    schedule(container.spec.readinessProbe, 'readiness')
-    schedule(container.spec.livenessProbe, 'liveness')
-  }
-
-  #stopProbes(container: RunningContainer): void {
-    container.liveProbeGeneration++
-    for (const timer of container.probeTimers.splice(0)) clearTimeout(timer)
-  }
-
   /** Stops every container: SIGTERM, then SIGKILL after the grace period. */
   async terminate(graceSeconds: number): Promise<void> {
     if (!this.#terminating) {
@@ -478,72 +350,19 @@ export class PodRunner {
 
   /** The status the kubelet would report now. */
   status(): PodStatus {
-    const policy = this.pod.spec.restartPolicy ?? 'Always'
-    const statuses = (specs: Container[] | undefined) =>
-      (specs ?? []).map((spec) => this.#containerStatus(this.#containers.get(spec.name) as RunningContainer))
-    const initStatuses = statuses(this.pod.spec.initContainers)
-    const containerStatuses = statuses(this.pod.spec.containers)
-    const app = this.pod.spec.containers.map((spec) => this.#containers.get(spec.name) as RunningContainer)
-    const initialized = (this.pod.spec.initContainers ?? []).every((spec) => this.#containers.get(spec.name)?.state.terminated?.exitCode === 0)
-    const allReady = initialized && app.every((container) => container.ready)
-    if (allReady !== this.#lastReady) {
-      this.#lastReady = allReady
-      this.#readyChangedAt = now()
-    }
-
-    let phase: PodStatus['phase'] = 'Pending'
-    const initFailed = (this.pod.spec.initContainers ?? []).some((spec) => {
-      const state = this.#containers.get(spec.name)?.state.terminated
-      return state !== undefined && state.exitCode !== 0 && policy === 'Never'
-    })
-    if (initFailed) phase = 'Failed'
-    else if (initialized && app.some((container) => container.process || container.state.terminated || container.lastState.terminated)) {
-      const terminated = app.every((container) => container.state.terminated && !container.process)
-      const succeeded = app.every((container) => container.state.terminated?.exitCode === 0)
-      if (terminated && (policy === 'Never' || (policy === 'OnFailure' && succeeded))) phase = succeeded ? 'Succeeded' : 'Failed'
-      else phase = 'Running'
-    }
-
-    const condition = (type: string, status: boolean, since: string): PodCondition => ({lastTransitionTime: since, status: status ? 'True' : 'False', type})
-    const started = this.#startTime ?? now()
-    const conditions: PodCondition[] = [
-      condition('PodReadyToStartContainers', this.#volumePaths !== undefined, started),
-      condition('Initialized', initialized, this.#initializedAt ?? started),
-      condition('Ready', allReady, this.#readyChangedAt),
-      condition('ContainersReady', allReady, this.#readyChangedAt),
-      condition('PodScheduled', true, this.pod.status?.conditions?.find((entry) => entry.type === 'PodScheduled')?.lastTransitionTime ?? started),
-    ]
-    const ip = this.ip
-    return {
-      conditions,
-      containerStatuses,
-      hostIP: this.#context.config.nodeIP,
-      hostIPs: [{ip: this.#context.config.nodeIP}],
-      ...(initStatuses.length > 0 ? {initContainerStatuses: initStatuses} : {}),
-      phase,
-      ...(ip && this.#volumePaths ? {podIP: ip, podIPs: [{ip}]} : {}),
-      ...(this.#startTime ? {startTime: this.#startTime} : {}),
-      ...(this.#setupError && this.#setupError.reason !== 'ContainerCreating' ? {message: this.#setupError.message} : {}),
-    }
-  }
-
-  #containerStatus(container: RunningContainer): ContainerStatus {
-    let state = container.state
-    if (this.#setupError && !container.process && !container.state.terminated) {
-      state = {waiting: {message: this.#setupError.message, reason: this.#setupError.reason}}
-    }
-
-    return {
-      ...(container.process ? {containerID: `lab://${container.process.pid}`} : {}),
-      image: container.spec.image,
-      imageID: container.spec.image,
-      lastState: container.lastState,
-      name: container.spec.name,
-      ready: container.ready,
-      restartCount: container.restartCount,
-      started: container.process !== undefined && container.started,
-      state,
-    }
+    return podStatus(
+      {
+        containers: this.#containers,
+        initializedAt: this.#initializedAt,
+        ip: this.ip,
+        nodeIP: this.#context.config.nodeIP,
+        pod: this.pod,
+        setupError: this.#setupError,
+        startTime: this.#startTime,
+        volumesReady: this.#volumePaths !== undefined,
+      },
+      this.#readyClock,
+    )
   }
 }
 
