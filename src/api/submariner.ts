@@ -43,14 +43,18 @@ export interface HealthCheckSpec {
   maxPacketLossCount: number
 }
 
-export interface SubmarinerSpec {
-  broker?: string
+/** How the agents reach the broker: in the Submariner and the ServiceDiscovery CRs alike. */
+export interface BrokerConnectionSpec {
   brokerK8sApiServer: string
   brokerK8sApiServerToken: string
   brokerK8sCA: string
   brokerK8sRemoteNamespace: string
   brokerK8sSecret?: string
   brokerK8sInsecure?: boolean
+}
+
+export interface SubmarinerSpec extends BrokerConnectionSpec {
+  broker?: string
   cableDriver?: string
   ceIPSecPSK?: string
   ceIPSecPSKSecret?: string
@@ -110,13 +114,7 @@ export interface Submariner extends KubeObject {
   status?: SubmarinerStatus
 }
 
-export interface ServiceDiscoverySpec {
-  brokerK8sApiServer: string
-  brokerK8sApiServerToken: string
-  brokerK8sCA: string
-  brokerK8sRemoteNamespace: string
-  brokerK8sSecret?: string
-  brokerK8sInsecure?: boolean
+export interface ServiceDiscoverySpec extends BrokerConnectionSpec {
   clusterID: string
   namespace: string
   repository?: string

@@ -24,7 +24,7 @@ import {
   type ServiceObject,
   type ServicePort,
 } from '../api/mcs.js'
-import type {Condition} from '../api/submariner.js'
+import {CLUSTER_ID_LABEL, type Condition} from '../api/submariner.js'
 import {validServiceKey} from './broker-objects.js'
 import {validObjectName} from './cluster-id.js'
 import {
@@ -258,4 +258,42 @@ export function exportConditions(plan: ServicePlan, state: {onBroker: boolean; t
 
   conditions = withConflict(conditions, 'ConflictingType', state.typeConflict)
   return withConflict(conditions, 'ConflictingPorts', state.portConflict)
+}
+
+/**
+ * Which of a service's EndpointSlices (from the caches' per-service index) play which part. The
+ * local slices may be Kubernetes' own, this cluster's Lighthouse slices, or copies of other
+ * clusters' (which carry the clusterID label); the broker's are every cluster's exports.
+ */
+export const slicesOf = {
+  /** The service's own Kubernetes slices, sorted by name. */
+  kubernetes(slices: EndpointSlice[], plan: ServicePlan): EndpointSlice[] {
+    return slices
+      .filter((slice) => slice.metadata.namespace === plan.namespace && slice.metadata.labels?.[LABEL_K8S_SERVICE_NAME] === plan.service && slice.metadata.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_LIGHTHOUSE)
+      .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))
+  },
+
+  /** This cluster's Lighthouse slices of its export. */
+  exported(slices: EndpointSlice[], plan: ServicePlan, clusterId: string): EndpointSlice[] {
+    return slices.filter((slice) => {
+      const labels = slice.metadata.labels ?? {}
+      return slice.metadata.namespace === plan.namespace && labels[LABEL_MANAGED_BY] === MANAGED_BY_LIGHTHOUSE && labels[LABEL_SOURCE_CLUSTER] === clusterId && labels[LABEL_SERVICE_NAME] === plan.service && !labels[CLUSTER_ID_LABEL]
+    })
+  },
+
+  /** The local copies of other clusters' slices. */
+  imported(slices: EndpointSlice[], plan: ServicePlan, clusterId: string): EndpointSlice[] {
+    return slices.filter((slice) => {
+      const labels = slice.metadata.labels ?? {}
+      return slice.metadata.namespace === plan.namespace && labels[LABEL_MANAGED_BY] === MANAGED_BY_LIGHTHOUSE && labels[LABEL_SERVICE_NAME] === plan.service && labels[CLUSTER_ID_LABEL] !== undefined && labels[CLUSTER_ID_LABEL] !== clusterId
+    })
+  },
+
+  /** The broker's slices of the service: this cluster's (`mine`) or the other clusters'. */
+  onBroker(slices: EndpointSlice[], plan: ServicePlan, clusterId: string, whose: 'mine' | 'theirs'): EndpointSlice[] {
+    return slices.filter((slice) => {
+      const labels = slice.metadata.labels ?? {}
+      return labels[LABEL_SOURCE_NAMESPACE] === plan.namespace && labels[LABEL_SERVICE_NAME] === plan.service && (labels[LABEL_SOURCE_CLUSTER] === clusterId) === (whose === 'mine')
+    })
+  },
 }

@@ -5,6 +5,7 @@
  */
 import {BROKER_SECRET, IPSEC_PSK_SECRET, type ServiceDiscoverySpec, type SubmarinerSpec} from '../api/submariner.js'
 import type {KubeObject} from '../k8s/objects.js'
+import {daemonSet, deployment} from './workloads.js'
 import {imageFor, pullPolicyFor, type Component} from '../lib/images.js'
 import {proxyEnv, type ProxySettings} from './operator.js'
 
@@ -63,21 +64,6 @@ function container(component: Component, spec: {repository?: string; version?: s
 }
 
 const readiness = (port: number) => ({httpGet: {path: '/readyz', port}, periodSeconds: 2})
-
-function daemonSet(name: string, namespace: string, podSpec: Record<string, unknown>, maxUnavailable: string | number): KubeObject {
-  const labels = {app: name, component: name.replace(/^submariner-/, '')}
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'DaemonSet',
-    metadata: {labels, name, namespace},
-    spec: {
-      revisionHistoryLimit: 5,
-      selector: {matchLabels: {app: name}},
-      template: {metadata: {labels}, spec: podSpec},
-      updateStrategy: {rollingUpdate: {maxUnavailable}, type: 'RollingUpdate'},
-    },
-  }
-}
 
 const TOLERATE_ALL = [{operator: 'Exists'}]
 const GATEWAY_NODES = {'submariner.io/gateway': 'true'}
@@ -264,45 +250,38 @@ export function metricsServices(namespace: string, globalnet: boolean): KubeObje
 export function lighthouseAgentDeployment(spec: ServiceDiscoverySpec, proxy: ProxySettings = {}, uninstall = false): KubeObject {
   const broker = brokerSecretVolume(spec)
   const labels = {app: LIGHTHOUSE_AGENT, component: 'submariner-lighthouse'}
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: {labels, name: LIGHTHOUSE_AGENT, namespace: spec.namespace},
-    spec: {
-      replicas: 1,
-      selector: {matchLabels: {app: LIGHTHOUSE_AGENT}},
-      template: {
-        metadata: {labels},
-        spec: {
-          containers: [
-            {
-              ...container('submariner-lighthouse-agent', spec, 'lighthouse-agent', [`--metrics-port=${PORTS.lighthouseAgent}`]),
-              env: [
-                value('SUBMARINER_NAMESPACE', spec.namespace),
-                value('SUBMARINER_CLUSTERID', spec.clusterID),
-                value('SUBMARINER_CLUSTERSET_IP_CIDR', spec.clustersetIPCIDR ?? ''),
-                value('SUBMARINER_CLUSTERSET_IP_ENABLED', spec.clustersetIPEnabled ?? false),
-                value('SUBMARINER_DEBUG', spec.debug ?? false),
-                value('SUBMARINER_GLOBALNET_ENABLED', spec.globalnetEnabled ?? false),
-                value('SUBMARINER_HALT_ON_CERT_ERROR', false),
-                ...(uninstall ? [value('SUBMARINER_UNINSTALL', true)] : []),
-                ...brokerEnv(spec),
-                ...proxyEnv(proxy),
-              ],
-              name: LIGHTHOUSE_AGENT,
-              readinessProbe: readiness(PORTS.lighthouseAgent),
-              volumeMounts: [broker.mount],
-            },
+  return deployment(LIGHTHOUSE_AGENT, spec.namespace, {
+    labels,
+    podSpec: {
+      containers: [
+        {
+          ...container('submariner-lighthouse-agent', spec, 'lighthouse-agent', [`--metrics-port=${PORTS.lighthouseAgent}`]),
+          env: [
+            value('SUBMARINER_NAMESPACE', spec.namespace),
+            value('SUBMARINER_CLUSTERID', spec.clusterID),
+            value('SUBMARINER_CLUSTERSET_IP_CIDR', spec.clustersetIPCIDR ?? ''),
+            value('SUBMARINER_CLUSTERSET_IP_ENABLED', spec.clustersetIPEnabled ?? false),
+            value('SUBMARINER_DEBUG', spec.debug ?? false),
+            value('SUBMARINER_GLOBALNET_ENABLED', spec.globalnetEnabled ?? false),
+            value('SUBMARINER_HALT_ON_CERT_ERROR', false),
+            ...(uninstall ? [value('SUBMARINER_UNINSTALL', true)] : []),
+            ...brokerEnv(spec),
+            ...proxyEnv(proxy),
           ],
-          ...(spec.nodeSelector ? {nodeSelector: spec.nodeSelector} : {}),
-          serviceAccountName: LIGHTHOUSE_AGENT,
-          terminationGracePeriodSeconds: 0,
-          ...(spec.tolerations ? {tolerations: spec.tolerations} : {}),
-          volumes: [broker.volume],
+          name: LIGHTHOUSE_AGENT,
+          readinessProbe: readiness(PORTS.lighthouseAgent),
+          volumeMounts: [broker.mount],
         },
-      },
+      ],
+      ...(spec.nodeSelector ? {nodeSelector: spec.nodeSelector} : {}),
+      serviceAccountName: LIGHTHOUSE_AGENT,
+      terminationGracePeriodSeconds: 0,
+      ...(spec.tolerations ? {tolerations: spec.tolerations} : {}),
+      volumes: [broker.volume],
     },
-  }
+    replicas: 1,
+    selector: {app: LIGHTHOUSE_AGENT},
+  })
 }
 
 /** The DNS zones Lighthouse answers: clusterset.local and the custom domains. */
@@ -313,40 +292,33 @@ export function dnsZones(spec: Pick<ServiceDiscoverySpec, 'customDomains'>): str
 export function lighthouseDnsObjects(spec: ServiceDiscoverySpec): KubeObject[] {
   const labels = {app: LIGHTHOUSE_DNS, component: 'submariner-lighthouse'}
   return [
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: {labels, name: LIGHTHOUSE_DNS, namespace: spec.namespace},
-      spec: {
-        replicas: 2,
-        selector: {matchLabels: {app: LIGHTHOUSE_DNS}},
-        template: {
-          metadata: {labels},
-          spec: {
-            containers: [
-              {
-                ...container('submariner-lighthouse-coredns', spec, 'lighthouse-dns', [
-                  `--metrics-port=${PORTS.lighthouseDns}`,
-                  `--zones=${dnsZones(spec).join(',')}`,
-                ]),
-                env: [value('SUBMARINER_CLUSTERID', spec.clusterID), value('SUBMARINER_NAMESPACE', spec.namespace)],
-                name: LIGHTHOUSE_DNS,
-                ports: [
-                  {containerPort: 53, name: 'udp', protocol: 'UDP'},
-                  {containerPort: 53, name: 'tcp', protocol: 'TCP'},
-                  {containerPort: PORTS.lighthouseDns, name: 'metrics', protocol: 'TCP'},
-                ],
-                readinessProbe: readiness(PORTS.lighthouseDns),
-                securityContext: {allowPrivilegeEscalation: false, capabilities: {add: ['net_bind_service'], drop: ['all']}, readOnlyRootFilesystem: true},
-              },
+    deployment(LIGHTHOUSE_DNS, spec.namespace, {
+      labels,
+      podSpec: {
+        containers: [
+          {
+            ...container('submariner-lighthouse-coredns', spec, 'lighthouse-dns', [
+              `--metrics-port=${PORTS.lighthouseDns}`,
+              `--zones=${dnsZones(spec).join(',')}`,
+            ]),
+            env: [value('SUBMARINER_CLUSTERID', spec.clusterID), value('SUBMARINER_NAMESPACE', spec.namespace)],
+            name: LIGHTHOUSE_DNS,
+            ports: [
+              {containerPort: 53, name: 'udp', protocol: 'UDP'},
+              {containerPort: 53, name: 'tcp', protocol: 'TCP'},
+              {containerPort: PORTS.lighthouseDns, name: 'metrics', protocol: 'TCP'},
             ],
-            ...(spec.nodeSelector ? {nodeSelector: spec.nodeSelector} : {}),
-            serviceAccountName: LIGHTHOUSE_DNS,
-            ...(spec.tolerations ? {tolerations: spec.tolerations} : {}),
+            readinessProbe: readiness(PORTS.lighthouseDns),
+            securityContext: {allowPrivilegeEscalation: false, capabilities: {add: ['net_bind_service'], drop: ['all']}, readOnlyRootFilesystem: true},
           },
-        },
+        ],
+        ...(spec.nodeSelector ? {nodeSelector: spec.nodeSelector} : {}),
+        serviceAccountName: LIGHTHOUSE_DNS,
+        ...(spec.tolerations ? {tolerations: spec.tolerations} : {}),
       },
-    },
+      replicas: 2,
+      selector: {app: LIGHTHOUSE_DNS},
+    }),
     {
       apiVersion: 'v1',
       kind: 'Service',

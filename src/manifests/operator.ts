@@ -1,6 +1,7 @@
 /** The operator's namespace and Deployment (reference/subctl.md §3.4). */
 import {OPERATOR_NAMESPACE} from '../api/submariner.js'
 import type {KubeObject} from '../k8s/objects.js'
+import {deployment} from './workloads.js'
 import {imageFor, pullPolicyFor, type ImageSettings} from '../lib/images.js'
 import {OPERATOR} from './rbac.js'
 
@@ -40,36 +41,29 @@ export function operatorDeployment(options: OperatorOptions): KubeObject {
   const namespace = options.namespace ?? OPERATOR_NAMESPACE
   const image = imageFor('submariner-operator', options.images)
   const labels = {name: OPERATOR}
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: {labels, name: OPERATOR, namespace},
-    spec: {
-      replicas: 1,
-      selector: {matchLabels: labels},
-      template: {
-        metadata: {labels},
-        spec: {
-          containers: [
-            {
-              args: ['operator', `--log-level=${options.debug ? 'debug' : 'info'}`, `--metrics-port=${OPERATOR_METRICS_PORT}`],
-              env: [
-                {name: 'WATCH_NAMESPACE', valueFrom: {fieldRef: {fieldPath: 'metadata.namespace'}}},
-                {name: 'POD_NAME', valueFrom: {fieldRef: {fieldPath: 'metadata.name'}}},
-                {name: 'OPERATOR_NAME', value: OPERATOR},
-                ...proxyEnv(options.proxy ?? {}),
-              ],
-              image,
-              imagePullPolicy: pullPolicyFor(image),
-              name: OPERATOR,
-              ports: [{containerPort: OPERATOR_METRICS_PORT, name: 'metrics'}],
-              readinessProbe: {httpGet: {path: '/readyz', port: OPERATOR_METRICS_PORT}, periodSeconds: 2},
-              securityContext: {allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 1000},
-            },
+  return deployment(OPERATOR, namespace, {
+    labels,
+    podSpec: {
+      containers: [
+        {
+          args: ['operator', `--log-level=${options.debug ? 'debug' : 'info'}`, `--metrics-port=${OPERATOR_METRICS_PORT}`],
+          env: [
+            {name: 'WATCH_NAMESPACE', valueFrom: {fieldRef: {fieldPath: 'metadata.namespace'}}},
+            {name: 'POD_NAME', valueFrom: {fieldRef: {fieldPath: 'metadata.name'}}},
+            {name: 'OPERATOR_NAME', value: OPERATOR},
+            ...proxyEnv(options.proxy ?? {}),
           ],
-          serviceAccountName: OPERATOR,
+          image,
+          imagePullPolicy: pullPolicyFor(image),
+          name: OPERATOR,
+          ports: [{containerPort: OPERATOR_METRICS_PORT, name: 'metrics'}],
+          readinessProbe: {httpGet: {path: '/readyz', port: OPERATOR_METRICS_PORT}, periodSeconds: 2},
+          securityContext: {allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 1000},
         },
-      },
+      ],
+      serviceAccountName: OPERATOR,
     },
-  }
+    replicas: 1,
+    selector: labels,
+  })
 }

@@ -15,14 +15,10 @@
  * functions in lib/lighthouse-plan.ts; the broker aggregate's membership is aggregate.ts.
  */
 import {
-  LABEL_K8S_SERVICE_NAME,
-  LABEL_MANAGED_BY,
   LABEL_ORIGINATING_NAMESPACE,
   LABEL_SERVICE_NAME,
-  LABEL_SOURCE_CLUSTER,
   LABEL_SOURCE_NAME,
   LABEL_SOURCE_NAMESPACE,
-  MANAGED_BY_LIGHTHOUSE,
   type EndpointSlice,
   type ServiceExport,
   type ServiceImport,
@@ -42,6 +38,7 @@ import {
   exportConditions,
   keysOf,
   planService,
+  slicesOf,
   portConflict,
   portsByCluster,
   type LighthouseSettings,
@@ -138,17 +135,9 @@ export class LighthouseAgent {
   /** This cluster's Lighthouse EndpointSlices for the service, in its namespace. */
   async #syncLocalSlices(plan: ServicePlan, exported: boolean): Promise<EndpointSlice[]> {
     const {clusterId} = this.#settings
-    const mine = this.#caches.slices
-      .indexed(plan.key)
-      .filter(
-        (slice) =>
-          slice.metadata.namespace === plan.namespace &&
-          slice.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_LIGHTHOUSE &&
-          slice.metadata.labels?.[LABEL_SOURCE_CLUSTER] === clusterId &&
-          slice.metadata.labels?.[LABEL_SERVICE_NAME] === plan.service &&
-          !slice.metadata.labels?.[CLUSTER_ID_LABEL],
-      )
-    const wanted = exported && plan.localImport && plan.serviceObject ? desiredSlices(plan, plan.localImport, plan.serviceObject, this.#k8sSlices(plan), this.#settings) : []
+    const slices = this.#caches.slices.indexed(plan.key)
+    const mine = slicesOf.exported(slices, plan, clusterId)
+    const wanted = exported && plan.localImport && plan.serviceObject ? desiredSlices(plan, plan.localImport, plan.serviceObject, slicesOf.kubernetes(slices, plan), this.#settings) : []
     const result: EndpointSlice[] = []
     for (const desired of wanted) {
       const identity = desired.metadata.labels?.[LABEL_SOURCE_NAME]
@@ -168,25 +157,10 @@ export class LighthouseAgent {
     return result
   }
 
-  /** The service's own Kubernetes EndpointSlices, sorted by name. */
-  #k8sSlices(plan: ServicePlan): EndpointSlice[] {
-    return this.#caches.slices
-      .indexed(plan.key)
-      .filter((slice) => slice.metadata.namespace === plan.namespace && slice.metadata.labels?.[LABEL_K8S_SERVICE_NAME] === plan.service && slice.metadata.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY_LIGHTHOUSE)
-      .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))
-  }
-
   /** The broker copies of this cluster's slices (same names); returns whether all are there. */
   async #syncBrokerSlices(plan: ServicePlan, localSlices: EndpointSlice[]): Promise<boolean> {
     const {brokerNamespace, clusterId} = this.#settings
-    const onBroker = this.#caches.brokerSlices
-      .indexed(plan.key)
-      .filter(
-        (slice) =>
-          slice.metadata.labels?.[LABEL_SOURCE_CLUSTER] === clusterId &&
-          slice.metadata.labels?.[LABEL_SOURCE_NAMESPACE] === plan.namespace &&
-          slice.metadata.labels?.[LABEL_SERVICE_NAME] === plan.service,
-      )
+    const onBroker = slicesOf.onBroker(this.#caches.brokerSlices.indexed(plan.key), plan, clusterId, 'mine')
     const copies = localSlices.map((slice) => mirrorOf(slice, brokerNamespace, {[CLUSTER_ID_LABEL]: clusterId, [LABEL_ORIGINATING_NAMESPACE]: plan.namespace}))
     await syncMirrors(this.#broker, Resources.EndpointSlice, brokerNamespace, onBroker, copies)
     return localSlices.length > 0
@@ -239,26 +213,8 @@ export class LighthouseAgent {
       await this.#local.delete(Resources.ServiceImport, plan.service, plan.namespace)
     }
 
-    const remote = genuine && allowed
-      ? this.#caches.brokerSlices
-          .indexed(plan.key)
-          .filter(
-            (slice) =>
-              slice.metadata.labels?.[LABEL_SOURCE_NAMESPACE] === plan.namespace &&
-              slice.metadata.labels?.[LABEL_SERVICE_NAME] === plan.service &&
-              slice.metadata.labels?.[LABEL_SOURCE_CLUSTER] !== clusterId,
-          )
-      : []
-    const copies = this.#caches.slices
-      .indexed(plan.key)
-      .filter(
-        (slice) =>
-          slice.metadata.namespace === plan.namespace &&
-          slice.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_LIGHTHOUSE &&
-          slice.metadata.labels?.[LABEL_SERVICE_NAME] === plan.service &&
-          slice.metadata.labels?.[CLUSTER_ID_LABEL] !== undefined &&
-          slice.metadata.labels?.[CLUSTER_ID_LABEL] !== clusterId,
-      )
+    const remote = genuine && allowed ? slicesOf.onBroker(this.#caches.brokerSlices.indexed(plan.key), plan, clusterId, 'theirs') : []
+    const copies = slicesOf.imported(this.#caches.slices.indexed(plan.key), plan, clusterId)
     await syncMirrors(this.#local, Resources.EndpointSlice, plan.namespace, copies, remote.map((slice) => mirrorOf(slice, plan.namespace)))
   }
 }
