@@ -4,7 +4,9 @@
  * cluster, the broker, the cluster ID, network discovery, the CIDR plan against the clusters
  * already on the broker, the gateway nodes and the Globalnet and clusterset-IP allocations. Then it
  * writes: gateway labels, allocations, the operator, the cluster's broker credentials, the local
- * Secrets and the Submariner (or ServiceDiscovery) CR, and waits for the components.
+ * Secrets and the Submariner (or ServiceDiscovery) CR, and waits for the components. The
+ * decisions are lib/join-plan.ts, the objects manifests/join.ts, the allocations join-allocation.ts:
+ * this file is the order of the steps.
  */
 import {CLUSTERSET_IP_CONFIGMAP, DEFAULT_CLUSTERSET_IP_CLUSTER_SIZE, GATEWAY_LABEL, GLOBALNET_CONFIGMAP, OPERATOR_NAMESPACE, type Cluster} from '../api/submariner.js'
 import type {KubeClient} from '../k8s/client.js'

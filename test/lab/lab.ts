@@ -1,7 +1,8 @@
 /**
  * Bringing the lab up and down. `up` is idempotent (a healthy lab of the same shape is left as it
  * is; anything else, including the leftovers of a crashed run, is cleaned first); `down` removes
- * every namespace, link, process, mount point and file the lab made.
+ * every namespace, link, process, mount point and file the lab made. The state on disk is
+ * state.ts, the network underlay.ts, the clusters' processes processes.ts.
  */
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, symlinkSync, unlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -10,294 +11,33 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {build} from 'esbuild'
 
 import type {KubeClient} from '../../src/k8s/client.js'
-import {clientForServer} from '../../src/k8s/clients.js'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {cniObjects, corednsObjects, kubeadmConfig} from './addons.js'
 import {ensureBinaries, ensureNodeHelper, ensurePackages, kubernetesVersion} from './build.js'
 import {
   apiServerURL,
-  BRIDGE,
-  BRIDGE_NETNS,
   CACHE_DIR,
-  CLUSTER_DOMAIN,
   controlPlaneOf,
-  dnsServiceIP,
   ETCD_URL,
-  HOST_IP,
   HOST_NETNS,
   hostApiPort,
   LAB_MARKER,
   LAB_SOURCE,
-  NETNS_PREFIX,
   parseClusters,
   paths,
   REPO,
   STATE_DIR,
-  UNDERLAY_PREFIX,
   type ClusterConfig,
-  type NodeConfig,
 } from './config.js'
-import type {RuntimeConfig} from './node/types.js'
-import {clusterPki, KUBELET_CLIENT_CN, kubeconfig, type ClusterPki} from './pki.js'
-import {inNetns, sh, startDaemon} from './sh.js'
+import {clusterPki, kubeconfig, type ClusterPki} from './pki.js'
+import {sh} from './sh.js'
+import {adminClient, alive, labNamespaces, poll, readState, writeState, type LabState, type Log} from './state.js'
+import {createNode, createUnderlay} from './underlay.js'
+import {daemon, startControlPlane, startControllers, startNode} from './processes.js'
 
-export interface LabState {
-  clusters: string
-  binDir: string
-  nodeHelper: string
-  processes: LabProcess[]
-  up: boolean
-}
-
-export interface LabProcess {
-  name: string
-  pid: number
-  /** What was started, so `lab restart` can start it again. */
-  command: string[]
-}
-
-export type Log = (line: string) => void
-
-export function readState(): LabState | undefined {
-  try {
-    return JSON.parse(readFileSync(paths.state, 'utf8')) as LabState
-  } catch {
-    return undefined
-  }
-}
-
-export function writeState(state: LabState): void {
-  writeFileSync(paths.state, JSON.stringify(state, null, 2))
-}
-
-/** Whether a process runs: a zombie does not (this machine's init may be slow to reap them). */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return false
-  }
-}
-
-/** Every network namespace the lab made (nodes, pods, the bridge and the host). */
-export function labNamespaces(): string[] {
-  return sh(['ip', 'netns', 'list'], {allowFailure: true})
-    .split('\n')
-    .map((line) => line.split(' ')[0] ?? '')
-    .filter((name) => name.startsWith(NETNS_PREFIX))
-}
-
-/** An admin client for a cluster, through the host's loopback forwarder. */
-export function adminClient(cluster: ClusterConfig, pki: ClusterPki = clusterPki(cluster)): Promise<KubeClient> {
-  return clientForServer(
-    {
-      ca: readFileSync(pki.ca.cert),
-      cert: readFileSync(pki.admin.cert),
-      displayName: `lab cluster ${cluster.name}`,
-      key: readFileSync(pki.admin.key),
-      server: `https://127.0.0.1:${hostApiPort(cluster)}`,
-    },
-    'subctl-lab',
-  )
-}
-
-export async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let lastError: unknown
-  while (Date.now() < deadline) {
-    try {
-      const result = await probe()
-      if (result !== undefined && result !== false) return result
-    } catch (error) {
-      lastError = error
-    }
-
-    await sleep(250)
-  }
-
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`)
-}
-
-function createUnderlay(): void {
-  sh(['ip', 'netns', 'add', BRIDGE_NETNS])
-  sh(['ip', 'netns', 'add', HOST_NETNS])
-  sh(['ip', '-n', BRIDGE_NETNS, 'link', 'add', BRIDGE, 'type', 'bridge'])
-  sh(['ip', '-n', BRIDGE_NETNS, 'link', 'set', BRIDGE, 'up'])
-  attach(HOST_NETNS, 'vhost', HOST_IP, undefined)
-}
-
-/** Connects a namespace to the bridge with a veth named eth0 inside it; never touches the host namespace. */
-function attach(netns: string, bridgePort: string, ip: string, gateway: string | undefined): void {
-  sh(['ip', 'link', 'add', 'name', bridgePort, 'netns', BRIDGE_NETNS, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns])
-  sh(['ip', '-n', BRIDGE_NETNS, 'link', 'set', bridgePort, 'master', BRIDGE, 'up'])
-  const commands = ['link set lo up', `addr add ${ip}/${UNDERLAY_PREFIX} dev eth0`, 'link set eth0 up']
-  if (gateway) commands.push(`route add default via ${gateway}`)
-  sh(['ip', '-n', netns, '-batch', '-'], {input: commands.join('\n') + '\n'})
-}
-
-/** The ports Submariner's host-network agents listen on: NAT discovery, the cable, vx-submariner, metrics. */
-const SUBMARINER_HOST_PORTS = '4490,4500,4800,32780-32783'
-
-function createNode(node: NodeConfig, port: string): void {
-  sh(['ip', 'netns', 'add', node.netns])
-  // The default route lets the kernel pick source addresses (Submariner asks it for 8.8.8.8); it
-  // leads to lab-host, which forwards nothing, so no packet leaves the lab.
-  attach(node.netns, port, node.ip, HOST_IP)
-  // Submariner's host ports lie in the kernel's ephemeral range (32768-60999): reserve them, as a
-  // node that runs Submariner should, or an outgoing connection (kube-proxy's to the API server)
-  // may hold 32780 when the gateway wants to listen there.
-  inNetns(node.netns, [
-    'sysctl',
-    '-qw',
-    'net.ipv4.ip_forward=1',
-    'net.ipv4.conf.all.rp_filter=0',
-    'net.ipv4.conf.default.rp_filter=0',
-    `net.ipv4.ip_local_reserved_ports=${SUBMARINER_HOST_PORTS}`,
-  ])
-}
-
-function componentKubeconfig(cluster: ClusterConfig, pki: ClusterPki, name: string, user: {cert: string; key: string}): string {
-  const file = join(paths.clusterDir(cluster.name), `${name}.kubeconfig`)
-  writeFileSync(file, kubeconfig([{ca: pki.ca.cert, name: cluster.name, server: apiServerURL(cluster), user}]))
-  return file
-}
-
-/**
- * Starts a lab process, in a node's network namespace when given one. nsenter rather than `ip netns
- * exec`: the latter gives the process a private mount namespace, and the network namespaces a node
- * runtime creates for its pods would then be invisible to the rest of the machine.
- */
-function daemon(state: LabState, name: string, netns: string | undefined, command: string[]): void {
-  const full = netns ? ['nsenter', `--net=/run/netns/${netns}`, '--', ...command] : command
-  const pid = startDaemon(full, join(paths.logs, `${name}.log`))
-  state.processes.push({command: full, name, pid})
-  writeState(state)
-}
-
-function startControlPlane(state: LabState, cluster: ClusterConfig, pki: ClusterPki): void {
-  const bin = (name: string) => join(state.binDir, name)
-  const controlPlane = controlPlaneOf(cluster)
-  daemon(state, `${cluster.name}-kube-apiserver`, controlPlane.netns, [
-    bin('kube-apiserver'),
-    `--advertise-address=${controlPlane.ip}`,
-    '--bind-address=0.0.0.0',
-    '--secure-port=6443',
-    `--etcd-servers=${ETCD_URL}`,
-    `--etcd-prefix=/lab/${cluster.name}`,
-    `--service-cluster-ip-range=${cluster.serviceCIDR}`,
-    '--authorization-mode=Node,RBAC',
-    '--enable-admission-plugins=NodeRestriction',
-    '--allow-privileged=true',
-    `--client-ca-file=${pki.ca.cert}`,
-    `--tls-cert-file=${pki.apiserver.cert}`,
-    `--tls-private-key-file=${pki.apiserver.key}`,
-    `--kubelet-client-certificate=${pki.kubeletClient.cert}`,
-    `--kubelet-client-key=${pki.kubeletClient.key}`,
-    `--kubelet-certificate-authority=${pki.ca.cert}`,
-    '--kubelet-preferred-address-types=InternalIP',
-    `--service-account-issuer=https://kubernetes.default.svc.${CLUSTER_DOMAIN}`,
-    `--service-account-key-file=${pki.serviceAccountPub}`,
-    `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-    '--profiling=false',
-    '--event-ttl=1h',
-  ])
-}
-
-function startControllers(state: LabState, cluster: ClusterConfig, pki: ClusterPki): void {
-  const bin = (name: string) => join(state.binDir, name)
-  const controlPlane = controlPlaneOf(cluster)
-  daemon(state, `${cluster.name}-kube-controller-manager`, controlPlane.netns, [
-    bin('kube-controller-manager'),
-    `--kubeconfig=${componentKubeconfig(cluster, pki, 'controller-manager', pki.controllerManager)}`,
-    '--bind-address=127.0.0.1',
-    `--cluster-name=${cluster.name}`,
-    `--cluster-cidr=${cluster.podCIDR}`,
-    '--allocate-node-cidrs=true',
-    '--node-cidr-mask-size=24',
-    `--service-cluster-ip-range=${cluster.serviceCIDR}`,
-    `--root-ca-file=${pki.ca.cert}`,
-    `--service-account-private-key-file=${pki.serviceAccountKey}`,
-    `--cluster-signing-cert-file=${pki.ca.cert}`,
-    `--cluster-signing-key-file=${pki.ca.key}`,
-    '--use-service-account-credentials=true',
-    '--leader-elect=false',
-    '--profiling=false',
-  ])
-  daemon(state, `${cluster.name}-kube-scheduler`, controlPlane.netns, [
-    bin('kube-scheduler'),
-    `--kubeconfig=${componentKubeconfig(cluster, pki, 'scheduler', pki.scheduler)}`,
-    '--bind-address=127.0.0.1',
-    '--leader-elect=false',
-    '--profiling=false',
-  ])
-}
-
-function startNode(state: LabState, cluster: ClusterConfig, node: NodeConfig, pki: ClusterPki): void {
-  const nodeDir = paths.nodeDir(node.name)
-  mkdirSync(nodeDir, {recursive: true})
-  const credentials = pki.nodes[node.name] as ClusterPki['nodes'][string]
-  const config: RuntimeConfig = {
-    agentBundle: join(REPO, 'dist', 'agent.js'),
-    apiServer: apiServerURL(cluster),
-    busyboxBin: paths.busyboxBin,
-    caFile: pki.ca.cert,
-    certFile: credentials.client.cert,
-    cniCertFile: pki.cni.cert,
-    cniKeyFile: pki.cni.key,
-    cluster: cluster.name,
-    clusterCIDR: cluster.podCIDR,
-    clusterDomain: CLUSTER_DOMAIN,
-    controlPlane: node.controlPlane,
-    corednsBinary: join(state.binDir, 'coredns'),
-    dnsIP: dnsServiceIP(cluster),
-    keyFile: credentials.client.key,
-    kubeletClientCN: KUBELET_CLIENT_CN,
-    kubeletVersion: kubernetesVersion(),
-    mountpointRecord: join(nodeDir, 'created-mountpoints'),
-    node: node.name,
-    nodeHelper: state.nodeHelper,
-    nodeIP: node.ip,
-    runtimeSocket: join(nodeDir, 'runtime.sock'),
-    serviceCIDR: cluster.serviceCIDR,
-    servingCertFile: credentials.serving.cert,
-    servingKeyFile: credentials.serving.key,
-    stateDir: nodeDir,
-    upstreamResolver: HOST_IP,
-  }
-  const configFile = join(nodeDir, 'runtime.json')
-  writeFileSync(configFile, JSON.stringify(config, null, 2))
-  daemon(state, `${node.name}-runtime`, node.netns, [process.execPath, paths.runtimeBundle, configFile])
-
-  const proxyConfig = join(nodeDir, 'kube-proxy.yaml')
-  writeFileSync(
-    proxyConfig,
-    [
-      'apiVersion: kubeproxy.config.k8s.io/v1alpha1',
-      'kind: KubeProxyConfiguration',
-      'bindAddress: 0.0.0.0',
-      'clientConnection:',
-      `  kubeconfig: ${componentKubeconfig(cluster, pki, 'kube-proxy', pki.kubeProxy)}`,
-      `clusterCIDR: ${cluster.podCIDR}`,
-      // Conntrack sysctls are global to the kernel, not per namespace: leave them alone.
-      'conntrack:',
-      '  maxPerCore: 0',
-      '  min: 0',
-      '  tcpEstablishedTimeout: 0s',
-      '  tcpCloseWaitTimeout: 0s',
-      'healthzBindAddress: 127.0.0.1:10256',
-      'metricsBindAddress: 127.0.0.1:10249',
-      `hostnameOverride: ${node.name}`,
-      'mode: iptables',
-      'iptables:',
-      '  minSyncPeriod: 1s',
-      '  syncPeriod: 30s',
-      '',
-    ].join('\n'),
-  )
-  daemon(state, `${node.name}-kube-proxy`, node.netns, [join(state.binDir, 'kube-proxy'), `--config=${proxyConfig}`])
-}
+export {readState} from './state.js'
+export type {LabState, Log} from './state.js'
 
 async function bundleRuntime(): Promise<void> {
   await build({

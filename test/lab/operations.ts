@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {BRIDGE_NETNS, HOST_NETNS, NETNS_PREFIX, parseClusters, paths, type ClusterConfig} from './config.js'
-import {adminClient, alive, labNamespaces, poll, readState, writeState} from './lab.js'
+import {adminClient, alive, labNamespaces, poll, readState, writeState} from './state.js'
 import {podNetworkNames} from './node/network.js'
 import {sh, startDaemon} from './sh.js'
 

@@ -9,12 +9,13 @@
  * so no other candidate takes the lease while it still leads. onStartedLeading gets a signal that
  * aborts when leadership is lost; a callback that fails is logged, never a crash.
  */
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import type {KubeClient} from '../../k8s/client.js'
 import {isConflict, isNotFound} from '../../k8s/errors.js'
 import type {KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
 import type {Logger} from './log.js'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 export interface LeaseSpec {
   holderIdentity?: string
