@@ -1,9 +1,12 @@
 /**
  * A small typed Kubernetes client: get / list / create / update / patch / server-side apply /
  * delete / watch over HTTPS, keyed by the static resource table. Credentials and TLS come from
- * @kubernetes/client-node's KubeConfig; requests are plain node:https so that errors, watches and
- * content types stay under our control. Every failure is a KubeApiError or a CLUSTER_UNREACHABLE
- * SubctlError (see errors.ts).
+ * client-node's KubeConfig (clients.ts builds every client). The requests stay hand-written:
+ * client-node's generated APIs are a class per group with no call for a CRD by table entry, turn
+ * timestamps into Dates (our objects are the wire JSON: objects.ts's Model), and its watch gives no
+ * say over a stream's errors (watch.test.ts). Here a request has a wall-clock deadline (a node cut
+ * off answers nothing) and 429/503 are retried. Every failure is a KubeApiError or a
+ * CLUSTER_UNREACHABLE SubctlError (see errors.ts).
  */
 import http from 'node:http'
 import https from 'node:https'
