@@ -26,14 +26,20 @@ import {exportersOldestFirst, portsByCluster, type LighthouseSettings, type Serv
 import type {Logger} from '../runtime/log.js'
 import {ClustersetIPAllocator} from './clusterset-ip.js'
 
+/** What the aggregates are read from: the broker's ServiceImports and EndpointSlices. */
+export interface BrokerCaches {
+  brokerImports: Informer<ServiceImport>
+  brokerSlices: Informer<EndpointSlice>
+}
+
 export class Aggregates {
   readonly #broker: KubeClient
-  readonly #caches: {brokerImports: Informer<ServiceImport>; brokerSlices: Informer<EndpointSlice>}
+  readonly #caches: BrokerCaches
   readonly #settings: LighthouseSettings
   readonly #log: Logger
   readonly #clustersetIPs: ClustersetIPAllocator
 
-  constructor(options: {broker: KubeClient; caches: {brokerImports: Informer<ServiceImport>; brokerSlices: Informer<EndpointSlice>}; settings: LighthouseSettings; log: Logger}) {
+  constructor(options: {broker: KubeClient; caches: BrokerCaches; settings: LighthouseSettings; log: Logger}) {
     this.#broker = options.broker
     this.#caches = options.caches
     this.#settings = options.settings
