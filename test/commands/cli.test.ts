@@ -28,6 +28,21 @@ describe('subctl (the built CLI, run as a user would)', () => {
     expect(stderr).not.toMatch(/\bat .*\.js:\d+/)
   })
 
+  it('takes upstream’s syntax: -h for help, and --flag=false on a boolean', async () => {
+    for (const args of [['-h'], ['join', '-h'], ['show', 'connections', '-h']]) {
+      const {code, stdout} = await subctl(args)
+      expect(code, args.join(' ')).toBe(0)
+      expect(stdout, args.join(' ')).toMatch(/USAGE/)
+    }
+
+    // The flags parse: what fails is the file, as it should.
+    for (const flag of ['--natt=false', '--natt=true', '--air-gapped=false', '--no-natt']) {
+      const {code, stderr} = await subctl(['join', 'missing.subm', flag])
+      expect(code, flag).toBe(2)
+      expect(stderr, flag).toMatch(/^Error: Cannot read the broker information file "missing.subm": it does not exist/)
+    }
+  })
+
   it('answers an unknown command with exit 2 and one line', async () => {
     const {code, stderr} = await subctl(['frobnicate'])
     expect(code).toBe(2)
