@@ -24,10 +24,10 @@ interface OclifLike {
 /** Maps anything thrown to what the user sees and the exit code. Pure, so it is table-tested. */
 export function reportError(error: unknown): ErrorReport {
   if (error instanceof SubctlError) {
-    return withHint(
-      {code: error.code, exitCode: error.kind === 'usage' ? EXIT_USAGE : EXIT_FAILURE, message: error.message},
-      error.hint,
-    )
+    // A flag's own parse function threw it, and oclif wrapped its message: "Parsing --x \n\t… See more help".
+    const wrapped = /^Parsing --(\S+) \n\t([\s\S]*)\nSee more help with --help$/.exec(error.message)
+    const message = wrapped ? `--${wrapped[1]}: ${wrapped[2]}` : error.message
+    return withHint({code: error.code, exitCode: error.kind === 'usage' ? EXIT_USAGE : EXIT_FAILURE, message}, error.hint)
   }
 
   if (error instanceof KubeApiError) {

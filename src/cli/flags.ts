@@ -4,6 +4,8 @@
  */
 import {Flags} from '@oclif/core'
 
+import {usageError} from '../lib/errors.js'
+
 import type {KubeConnectionOptions} from '../k8s/kubeconfig.js'
 
 const CONNECTION = 'KUBE CONNECTION'
@@ -34,14 +36,20 @@ export const kubeFlags = {
   user: Flags.string({description: 'The name of the kubeconfig user to use', helpGroup: CONNECTION}),
 }
 
+/** A namespace given as an empty string is a mistake (an unset shell variable), not a request for "all". */
+async function nonEmptyNamespace(input: string): Promise<string> {
+  if (input.trim() === '') throw usageError('EMPTY_NAMESPACE', 'The namespace is empty', 'Pass a namespace name, e.g. -n default, or leave -n out')
+  return input
+}
+
 /** `-n/--namespace` with the default upstream uses for that command. */
 export function namespaceFlag(defaultNamespace: string, description = 'Namespace') {
-  return Flags.string({char: 'n', default: defaultNamespace, description, helpGroup: CONNECTION})
+  return Flags.string({char: 'n', default: defaultNamespace, description, helpGroup: CONNECTION, parse: nonEmptyNamespace})
 }
 
 /** `-n/--namespace` without a default: the kube context's namespace, else "default". */
 export function contextNamespaceFlag(description = 'Namespace (default: the kube context’s namespace, else "default")') {
-  return Flags.string({char: 'n', description, helpGroup: CONNECTION})
+  return Flags.string({char: 'n', description, helpGroup: CONNECTION, parse: nonEmptyNamespace})
 }
 
 /** --contexts, for the commands that run on every context by default (show, gather). */

@@ -47,7 +47,7 @@ export default class Join extends SubctlCommand {
     'health-check-interval': Flags.integer({default: 1, description: 'Seconds between health checks'}),
     'health-check-max-packet-loss-count': Flags.integer({default: 5, description: 'Lost pings before a connection counts as down'}),
     'ignore-requirements': Flags.boolean({default: false, description: 'Proceed even if the cluster does not meet the version requirements'}),
-    'image-override': Flags.string({description: 'Override a component image: COMPONENT=IMAGE (repeatable)', multiple: true}),
+    'image-override': Flags.string({delimiter: ',', description: 'Override a component image: COMPONENT=IMAGE (comma-separated or repeated)', multiple: true}),
     'ipsec-debug': Flags.boolean({default: false, description: 'Debug logging of the IPsec cable driver'}),
     'label-gateway': Flags.boolean({allowNo: true, default: true, description: 'Label a node as the gateway when none is'}),
     'load-balancer': Flags.boolean({default: false, description: 'Expose the gateway through a LoadBalancer Service'}),

@@ -27,7 +27,16 @@ export async function openCluster(options: KubeConnectionOptions, fieldManager?:
  * the one whose user appears in the most contexts).
  */
 export function selectContexts(loaded: LoadedKubeconfig, options: KubeConnectionOptions & {contexts?: string[]}): {names: string[]; warnings: string[]} {
-  if (options.context) return {names: [options.context], warnings: []}
+  if (options.context) {
+    if (!options.server && !loaded.contexts.some((context) => context.name === options.context)) {
+      throw new SubctlError('KUBE_CONTEXT_NOT_FOUND', `No Kubernetes context found named "${options.context}"`, {
+        hint: loaded.contexts.length > 0 ? `Use one of: ${loaded.contexts.map((context) => context.name).join(', ')}` : 'Point --kubeconfig or KUBECONFIG at the kubeconfig that defines it',
+        kind: 'usage',
+      })
+    }
+
+    return {names: [options.context], warnings: []}
+  }
   if (options.contexts && options.contexts.length > 0) {
     for (const name of options.contexts) {
       if (!loaded.contexts.some((context) => context.name === name)) {

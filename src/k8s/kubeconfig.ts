@@ -4,11 +4,13 @@
  * --context and the per-command overrides (--server, --token, ...). client-node is imported lazily:
  * it costs a few hundred milliseconds and commands like `version` never need it.
  */
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {delimiter, join} from 'node:path'
 
 import type {Cluster, Context, KubeConfig, User} from '@kubernetes/client-node'
+
+import {parse as parseYaml} from 'yaml'
 
 import {parseDuration} from '../lib/duration.js'
 import {usageError} from '../lib/errors.js'
@@ -65,6 +67,7 @@ export async function loadKubeconfig(options: KubeConnectionOptions): Promise<Lo
   const files = kubeconfigFiles(options.kubeconfig)
   const merged = {clusters: [] as Cluster[], contexts: [] as Context[], currentContext: undefined as string | undefined, users: [] as User[]}
   for (const file of files) {
+    checkKubeconfigFile(file)
     const single = new KubeConfig()
     try {
       single.loadFromFile(file)
@@ -94,6 +97,35 @@ export async function loadKubeconfig(options: KubeConnectionOptions): Promise<Lo
     })),
     currentContext: merged.currentContext,
     files,
+  }
+}
+
+/**
+ * What client-node would answer with a TypeError or not at all: a directory, an empty file, a file
+ * that is not YAML, or YAML that is no kubeconfig.
+ */
+function checkKubeconfigFile(file: string): void {
+  const invalid = (problem: string) =>
+    usageError('KUBECONFIG_INVALID', `The kubeconfig "${file}" ${problem}`, 'Check the file, or point --kubeconfig or KUBECONFIG at a valid one')
+  if (statSync(file).isDirectory()) throw invalid('is a directory, not a file')
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw invalid(`cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+
+  if (text.trim() === '') throw invalid('is empty')
+  let parsed: unknown
+  try {
+    parsed = parseYaml(text)
+  } catch (error) {
+    throw invalid(`is not valid YAML: ${(error as Error).message.split('\n')[0]?.replace(/:\s*$/, '')}`)
+  }
+
+  const config = parsed as {clusters?: unknown; contexts?: unknown; users?: unknown} | null
+  if (typeof config !== 'object' || config === null || Array.isArray(config) || !('clusters' in config || 'contexts' in config || 'users' in config)) {
+    throw invalid('is not a kubeconfig: it has no clusters, contexts or users')
   }
 }
 

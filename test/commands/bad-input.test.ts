@@ -1,0 +1,58 @@
+/**
+ * Bad input that needs no cluster, as a user would type it: each gets one line that says what is
+ * wrong and how to fix it, and exit 2.
+ */
+import {mkdirSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import {subctl} from '../helpers/cli.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'subctl-bad-input-'))
+const file = (name: string, text: string) => {
+  writeFileSync(join(dir, name), text)
+  return join(dir, name)
+}
+
+const KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters: [{name: lab, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
+contexts: [{name: lab, context: {cluster: lab, user: lab}}]
+current-context: lab
+users: [{name: lab, user: {token: t}}]
+`
+
+const empty = file('empty.kubeconfig', '')
+const notYaml = file('not-yaml.kubeconfig', 'key: [unclosed\n')
+const notKubeconfig = file('not-kubeconfig.kubeconfig', 'just a sentence\n')
+const noContexts = file('no-contexts.kubeconfig', 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n')
+const good = file('good.kubeconfig', KUBECONFIG)
+const directory = join(dir, 'a-directory')
+mkdirSync(directory)
+
+const cases: Array<[string, string[], RegExp]> = [
+  ['an empty kubeconfig', ['show', 'connections', '--kubeconfig', empty], /The kubeconfig ".*empty.kubeconfig" is empty\. Check the file/],
+  ['a kubeconfig that is not YAML', ['show', 'connections', '--kubeconfig', notYaml], /The kubeconfig ".*" is not valid YAML: .*[^:]\. Check the file/],
+  ['YAML that is no kubeconfig', ['show', 'connections', '--kubeconfig', notKubeconfig], /is not a kubeconfig: it has no clusters, contexts or users/],
+  ['a directory as the kubeconfig', ['show', 'connections', '--kubeconfig', directory], /The kubeconfig ".*a-directory" is a directory, not a file/],
+  ['a kubeconfig without contexts', ['show', 'connections', '--kubeconfig', noContexts], /No Kubernetes configuration or context was found\. Set KUBECONFIG or pass --kubeconfig/],
+  ['a context that does not exist, on a multi-cluster command', ['show', 'connections', '--kubeconfig', good, '--context', 'nope'], /No Kubernetes context found named "nope"\. Use one of: lab/],
+  ['a context that does not exist, on a one-cluster command', ['export', 'service', 'web', '--kubeconfig', good, '--context', 'nope'], /No Kubernetes context found named "nope"\. Use one of: lab/],
+  ['an empty namespace', ['export', 'service', 'web', '--kubeconfig', good, '-n', ''], /--namespace: The namespace is empty\. Pass a namespace name/],
+  ['a broker-info path that is a directory', ['join', directory, '--kubeconfig', good], /Cannot read the broker information file ".*a-directory": it is a directory/],
+  ['a typo of a command', ['joni'], /Unknown command "joni"\. Did you mean "subctl join"\?/],
+  ['an upstream command this version lacks', ['cloud', 'prepare', 'aws'], /"subctl cloud" is an upstream command that this version does not provide: /],
+  ['an unknown --image-override component among comma-separated ones', ['join', directory, '--image-override', 'submariner-gateway=a,frobnicator=b'], /invalid image override component "frobnicator"/],
+]
+
+describe('bad input', () => {
+  it.each(cases)('%s gets one line and exit 2', async (_name, args, message) => {
+    const {code, stderr, stdout} = await subctl(args, {cwd: dir, env: {KUBECONFIG: ''}})
+    expect(code).toBe(2)
+    expect(stdout).toBe('')
+    expect(stderr.trim().split('\n')).toHaveLength(1)
+    expect(stderr).toMatch(message)
+  })
+})
