@@ -6,7 +6,7 @@ import {SubctlError} from '../lib/errors.js'
 import type {KubeClient} from './client.js'
 import {clientFor, clientForServer} from './clients.js'
 import {classify} from './errors.js'
-import {loadKubeconfig, resolveTarget, type KubeConnectionOptions, type KubeTarget, type LoadedKubeconfig} from './kubeconfig.js'
+import {contextNotFound, loadKubeconfig, resolveTarget, type KubeConnectionOptions, type KubeTarget, type LoadedKubeconfig} from './kubeconfig.js'
 import {Resources} from './resources.js'
 
 export interface ClusterHandle {
@@ -28,23 +28,13 @@ export async function openCluster(options: KubeConnectionOptions, fieldManager?:
  */
 export function selectContexts(loaded: LoadedKubeconfig, options: KubeConnectionOptions & {contexts?: string[]}): {names: string[]; warnings: string[]} {
   if (options.context) {
-    if (!options.server && !loaded.contexts.some((context) => context.name === options.context)) {
-      throw new SubctlError('KUBE_CONTEXT_NOT_FOUND', `No Kubernetes context found named "${options.context}"`, {
-        hint: loaded.contexts.length > 0 ? `Use one of: ${loaded.contexts.map((context) => context.name).join(', ')}` : 'Point --kubeconfig or KUBECONFIG at the kubeconfig that defines it',
-        kind: 'usage',
-      })
-    }
+    if (!options.server && !loaded.contexts.some((context) => context.name === options.context)) throw contextNotFound(loaded, options.context)
 
     return {names: [options.context], warnings: []}
   }
   if (options.contexts && options.contexts.length > 0) {
     for (const name of options.contexts) {
-      if (!loaded.contexts.some((context) => context.name === name)) {
-        throw new SubctlError('KUBE_CONTEXT_NOT_FOUND', `No Kubernetes context found named "${name}"`, {
-          hint: `Use one of: ${loaded.contexts.map((context) => context.name).join(', ')}`,
-          kind: 'usage',
-        })
-      }
+      if (!loaded.contexts.some((context) => context.name === name)) throw contextNotFound(loaded, name)
     }
 
     return {names: options.contexts, warnings: []}

@@ -13,7 +13,7 @@ import type {Cluster, Context, KubeConfig, User} from '@kubernetes/client-node'
 import {parse as parseYaml} from 'yaml'
 
 import {parseDuration} from '../lib/duration.js'
-import {usageError} from '../lib/errors.js'
+import {usageError, type SubctlError} from '../lib/errors.js'
 import type {KubeEndpoint} from './client.js'
 
 /** The connection flags subctl shares with kubectl (reference/subctl.md §1.2). */
@@ -148,19 +148,20 @@ function kubeconfigFiles(explicit: string | undefined): string[] {
   return existsSync(home) ? [home] : []
 }
 
+/** The one error for a context the kubeconfig does not define, naming the ones it does. */
+export function contextNotFound(loaded: LoadedKubeconfig, name: string): SubctlError {
+  return usageError(
+    'KUBE_CONTEXT_NOT_FOUND',
+    `No Kubernetes context found named "${name}"`,
+    loaded.contexts.length > 0 ? `Use one of: ${loaded.contexts.map((entry) => entry.name).join(', ')}` : 'Point --kubeconfig or KUBECONFIG at the kubeconfig that defines it',
+  )
+}
+
 /** Resolves one context (the --context flag, the given name, or the current context) with the overrides applied. */
 export function resolveTarget(loaded: LoadedKubeconfig, options: KubeConnectionOptions, contextName?: string): KubeTarget {
   const name = contextName ?? options.context ?? loaded.currentContext
   const context = name === undefined ? undefined : loaded.config.getContextObject(name)
-  if (name !== undefined && name !== '' && context === null && !options.server) {
-    throw usageError(
-      'KUBE_CONTEXT_NOT_FOUND',
-      `No Kubernetes context found named "${name}"`,
-      loaded.contexts.length > 0
-        ? `Use one of: ${loaded.contexts.map((entry) => entry.name).join(', ')}`
-        : 'Point --kubeconfig or KUBECONFIG at the kubeconfig that defines it',
-    )
-  }
+  if (name !== undefined && name !== '' && context === null && !options.server) throw contextNotFound(loaded, name)
 
   const clusterName = options.cluster ?? context?.cluster
   const userName = options.user ?? context?.user

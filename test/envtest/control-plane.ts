@@ -18,6 +18,7 @@ import type {KubeClient} from '../../src/k8s/client.js'
 import {clientForServer} from '../../src/k8s/clients.js'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
+import {eventually} from '../helpers/lab.js'
 import {ensureBinaries} from '../lab/build.js'
 import {startLogged} from '../lab/sh.js'
 
@@ -153,19 +154,7 @@ export async function startEnvtest(names: string[]): Promise<Envtest> {
 async function waitReady(plane: ControlPlane, root: string): Promise<void> {
   const client = await plane.client()
   try {
-    const deadline = Date.now() + 90_000
-    let last: unknown
-    while (Date.now() < deadline) {
-      try {
-        if ((await client.serverEndpoint('/readyz')) === 'ok') return
-      } catch (error) {
-        last = error
-      }
-
-      await sleep(250)
-    }
-
-    throw new Error(`the envtest API server ${plane.name} did not become ready (logs in ${root}): ${String(last)}`)
+    await eventually(`the envtest API server ${plane.name} to be ready (logs in ${root})`, async () => (await client.serverEndpoint('/readyz')) === 'ok', 90_000, 250)
   } finally {
     client.close()
   }

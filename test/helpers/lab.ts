@@ -6,7 +6,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {KubeClient} from '../../src/k8s/client.js'
+import type {KubeClient} from '../../src/k8s/client.js'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {paths} from '../lab/config.js'

@@ -3,10 +3,10 @@
  * clients and waits that bringing it up and operating on it share.
  */
 import {readFileSync, writeFileSync} from 'node:fs'
-import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {KubeClient} from '../../src/k8s/client.js'
 import {clientForServer} from '../../src/k8s/clients.js'
+import {eventually} from '../helpers/lab.js'
 import {hostApiPort, NETNS_PREFIX, paths, type ClusterConfig} from './config.js'
 import {clusterPki, type ClusterPki} from './pki.js'
 import {sh} from './sh.js'
@@ -72,19 +72,7 @@ export function adminClient(cluster: ClusterConfig, pki: ClusterPki = clusterPki
   )
 }
 
-export async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let lastError: unknown
-  while (Date.now() < deadline) {
-    try {
-      const result = await probe()
-      if (result !== undefined && result !== false) return result
-    } catch (error) {
-      lastError = error
-    }
-
-    await sleep(250)
-  }
-
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`)
+/** Polls every 250 ms until `probe` gives a value, as the tests' eventually does. */
+export function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  return eventually(what, probe, timeoutMs, 250)
 }
