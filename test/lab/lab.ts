@@ -94,6 +94,25 @@ function linkTools(binDir: string): void {
   }
 }
 
+/**
+ * The host's loopback forwarders to the API servers. Their ports lie in the kernel's ephemeral
+ * range, so a client connection of this machine can hold one for a moment, and the forwarder,
+ * which cannot listen, exits: start it again until it listens, then fail naming the port.
+ */
+async function startForwarder(state: LabState, binDir: string, clusters: ClusterConfig[]): Promise<void> {
+  const forwards = clusters.map((cluster) => `127.0.0.1:${hostApiPort(cluster)}=${controlPlaneOf(cluster).ip}:6443`)
+  for (let attempt = 1; ; attempt++) {
+    daemon(state, 'netns-forward', undefined, [join(binDir, 'netns-forward'), `-netns=/run/netns/${HOST_NETNS}`, ...forwards])
+    const pid = state.processes.at(-1)?.pid as number
+    await sleep(500)
+    if (alive(pid)) return
+    state.processes = state.processes.filter((entry) => entry.pid !== pid)
+    writeState(state)
+    if (attempt === 5) throw new Error(`the API forwarder could not listen on ${forwards.map((forward) => forward.split('=')[0]).join(', ')}; see ${join(paths.logs, 'netns-forward.log')}`)
+    await sleep(1000)
+  }
+}
+
 export interface UpResult {
   alreadyUp: boolean
   seconds: number
@@ -143,11 +162,7 @@ export async function up(spec: string, log: Log): Promise<UpResult> {
     '--unsafe-no-fsync',
     '--quota-backend-bytes=4294967296',
   ])
-  daemon(state, 'netns-forward', undefined, [
-    join(binDir, 'netns-forward'),
-    `-netns=/run/netns/${HOST_NETNS}`,
-    ...clusters.map((cluster) => `127.0.0.1:${hostApiPort(cluster)}=${controlPlaneOf(cluster).ip}:6443`),
-  ])
+  await startForwarder(state, binDir, clusters)
 
   log(`starting the control planes of ${clusters.map((cluster) => cluster.name).join(', ')}`)
   for (const cluster of clusters) startControlPlane(state, cluster, pkis.get(cluster.name) as ClusterPki)
