@@ -256,15 +256,24 @@ describe('faults', () => {
         .get<KubeObject & {spec: {template: {spec: {containers: Array<{args?: string[]}>}}}; status?: {updatedReplicas?: number; readyReplicas?: number; replicas?: number}}>(Resources.Deployment, 'submariner-lighthouse-coredns', 'submariner-operator')
         .then((deployment) => ({args: deployment.spec.template.spec.containers[0]?.args ?? [], ready: deployment.status?.readyReplicas === deployment.status?.replicas && deployment.status?.updatedReplicas === deployment.status?.replicas}))
     let last = ''
+    // The operator pod that replaced the last one killed, once it runs (a pending pod has no network namespace yet).
+    const runningOperator = () =>
+      withClient('c1', async (client) =>
+        (await client.list<KubeObject & {status?: {phase?: string}}>(Resources.Pod, {labelSelector: 'name=submariner-operator', namespace: 'submariner-operator'})).items.find(
+          (entry) => !entry.metadata.deletionTimestamp && entry.status?.phase === 'Running',
+        ),
+      )
     for (let round = 0; round < 10; round++) {
+      let pod: KubeObject | undefined
+      await eventually(`round ${round + 1}: an operator pod to run`, async () => Boolean((pod = await runningOperator())), 60_000, 250)
       last = `round${round}.faults.example`
       await withClient('c1', (client) => client.mergePatch(Resources.Submariner, 'submariner', 'submariner-operator', {spec: {customDomains: [last]}}))
       await sleep(randomInt(0, 1500))
-      const pod = await withClient('c1', async (client) => (await client.list(Resources.Pod, {labelSelector: 'name=submariner-operator', namespace: 'submariner-operator'})).items.find((entry) => !entry.metadata.deletionTimestamp))
-      const pid = pod ? agentPid(await netnsOf(`c1/submariner-operator/${pod.metadata.name}`), 'operator') : undefined
+      const name = pod?.metadata.name as string
+      const pid = agentPid(await netnsOf(`c1/submariner-operator/${name}`), 'operator')
       if (pid) process.kill(pid, 'SIGKILL')
       // A fresh pod each time, so the kubelet's crash back-off does not stretch the test.
-      if (pod) await withClient('c1', (client) => client.delete(Resources.Pod, pod.metadata.name as string, 'submariner-operator', {gracePeriodSeconds: 0}))
+      await withClient('c1', (client) => client.delete(Resources.Pod, name, 'submariner-operator', {gracePeriodSeconds: 0}))
     }
 
     const lastKill = Date.now()
