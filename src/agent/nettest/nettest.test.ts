@@ -7,7 +7,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 
 import {AGENT, run} from '../../../test/helpers/cli.js'
 import {startProcess} from '../../../test/lab/sh.js'
-import {parseConnectResult} from '../../lib/nettest-result.js'
+import {parseConnectResult, parseLatencyResult, resolveMatches} from '../../lib/nettest-result.js'
 
 const children: Array<ReturnType<typeof startProcess>> = []
 afterEach(() => {
@@ -88,5 +88,43 @@ describe('the nettest role on loopback', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
+  })
+
+  it('fails an attempt whose echo is not the data it sent', async () => {
+    // A server that answers every connection with bytes of its own, as a wrong listener would.
+    const server = createServer((socket) => socket.on('data', (chunk) => socket.write(Buffer.alloc(chunk.length, 'z'))))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+    try {
+      const {port} = server.address() as {port: number}
+      const result = await run(process.execPath, [AGENT, 'nettest', 'connect', '--target', `127.0.0.1:${port}`, '--payload-bytes', '3000'])
+      expect(result.code).toBe(1)
+      expect(parseConnectResult(result.stdout)?.errors).toEqual(['the echo differs from the data sent'])
+    } finally {
+      server.close()
+    }
+  })
+
+  it('measures one-byte request/response latency against the echo server', async () => {
+    const port = await freePort()
+    await startServer(['serve', '--tcp-port', String(port)])
+    const result = await run(process.execPath, [AGENT, 'nettest', 'latency', '--target', `127.0.0.1:${port}`, '--duration-ms', '300'])
+    expect(result.code).toBe(0)
+    const parsed = parseLatencyResult(result.stdout)
+    expect(parsed?.transactions).toBeGreaterThan(10)
+    const latency = parsed?.latencyUs
+    expect(latency && latency.min <= latency.mean && latency.mean <= latency.max).toBe(true)
+    // The rate is the inverse of the mean latency, as netperf's TCP_RR reports it.
+    expect(Math.abs((parsed?.transactionRate ?? 0) - 1e6 / (latency?.mean ?? 1)) / (parsed?.transactionRate ?? 1)).toBeLessThan(0.01)
+    const refused = await run(process.execPath, [AGENT, 'nettest', 'latency', '--target', `127.0.0.1:${await freePort()}`, '--duration-ms', '100'])
+    expect(refused.code).toBe(1)
+    expect(parseLatencyResult(refused.stdout)?.error).toMatch(/ECONNREFUSED/)
+  })
+
+  it('decides whether DNS answers are the expected ones', () => {
+    expect(resolveMatches('any', ['10.0.0.1'])).toBe(true)
+    expect(resolveMatches('any', [])).toBe(false)
+    expect(resolveMatches('none', [])).toBe(true)
+    expect(resolveMatches('10.0.0.2,10.0.0.1', ['10.0.0.1', '10.0.0.2'])).toBe(true)
+    expect(resolveMatches('10.0.0.1', ['10.0.0.1', '10.0.0.2'])).toBe(false)
   })
 })
