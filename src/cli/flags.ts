@@ -87,6 +87,45 @@ interface KubeFlagValues {
   user?: string
 }
 
+/**
+ * A second (or third) kube context: every connection flag again with a prefix, as upstream's `to`,
+ * `extra` and `remote` sets (--tocontext, --toconfig for the kubeconfig, --tonamespace), without
+ * shorthands. `namespaceDefault` adds the prefixed namespace flag.
+ */
+export function prefixedKubeFlags(prefix: string, what: string, namespaceDefault?: string) {
+  const group = `${what.toUpperCase()} KUBE CONNECTION`
+  const flags: Record<string, (typeof kubeFlags)[keyof typeof kubeFlags]> = {}
+  for (const [name, flag] of Object.entries(kubeFlags)) {
+    flags[prefixedName(prefix, name)] = {...flag, description: `${flag.description} (${what})`, helpGroup: group} as (typeof kubeFlags)[keyof typeof kubeFlags]
+  }
+
+  if (namespaceDefault !== undefined) {
+    flags[`${prefix}namespace`] = Flags.string({default: namespaceDefault, description: `Namespace (${what})`, helpGroup: group, parse: nonEmptyNamespace}) as never
+  }
+
+  return flags
+}
+
+function prefixedName(prefix: string, name: string): string {
+  return name === 'kubeconfig' ? `${prefix}config` : `${prefix}${name}`
+}
+
+/**
+ * The connection options of a prefixed set, or undefined when none of its flags was given: like
+ * upstream, a prefixed context is present only when one of its flags is set.
+ */
+export function prefixedConnectionOptions(flags: Record<string, unknown>, prefix: string, defaults: Record<string, unknown> = {}): KubeConnectionOptions | undefined {
+  const values: Record<string, unknown> = {}
+  let given = false
+  for (const name of Object.keys(kubeFlags)) {
+    const value = flags[prefixedName(prefix, name)]
+    values[name] = value
+    if (value !== undefined && value !== false && !(name === 'request-timeout' && value === '0')) given = true
+  }
+
+  return given ? connectionOptions({...defaults, ...values} as KubeFlagValues) : undefined
+}
+
 /** Maps parsed flag values onto the connection options the k8s layer takes. */
 export function connectionOptions(flags: KubeFlagValues): KubeConnectionOptions {
   const options: KubeConnectionOptions = {}

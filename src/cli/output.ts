@@ -47,6 +47,12 @@ function padEnd(text: string, width: number): string {
 }
 
 /** A versioned document for -o json|yaml. */
+/** Rows of cells as aligned columns; the first row is the header. */
+export function renderGrid(rows: string[][]): string {
+  const widths = (rows[0] ?? []).map((_, index) => Math.max(...rows.map((row) => [...(row[index] ?? '')].length)))
+  return rows.map((row) => row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd()).join('\n') + '\n'
+}
+
 export function document<T extends object>(kind: string, body: T): {apiVersion: string; kind: string} & T {
   return {apiVersion: OUTPUT_API_VERSION, kind, ...body}
 }

@@ -153,9 +153,13 @@ export interface ReporterChoice {
   interactive?: boolean
 }
 
+/** Whether progress is drawn (listr2) rather than written as lines: stderr is a terminal, not a dumb one, outside CI. */
+export function drawsProgress(): boolean {
+  return process.stderr.isTTY === true && process.env.TERM !== 'dumb' && !process.env.CI
+}
+
 /** Picks the renderer for this run. */
 export function createReporter(choice: ReporterChoice): Reporter {
   if (choice.quiet) return silentReporter
-  const interactive = choice.interactive ?? (process.stderr.isTTY === true && process.env.TERM !== 'dumb' && !process.env.CI)
-  return interactive ? new ListrReporter() : new PlainReporter()
+  return (choice.interactive ?? drawsProgress()) ? new ListrReporter() : new PlainReporter()
 }

@@ -80,7 +80,10 @@ export function gateDisruptive(keys: Verification[], options: {allowed: boolean;
     }
   }
 
-  if (outcome.keys.length === 0) throw usageError('NO_VERIFICATION', 'please specify at least one verification to be performed', 'Pass --only with a key that is not disruptive, or --disruptive-tests')
+  if (outcome.keys.length === 0) {
+    const why = outcome.dropped.length > 0 ? ` (${outcome.dropped.join(', ')} ${outcome.dropped.length === 1 ? 'is' : 'are'} disruptive and ${options.interactive ? 'was declined' : 'needs --disruptive-tests without a terminal'})` : ''
+    throw usageError('NO_VERIFICATION', `please specify at least one verification to be performed${why}`, 'Pass --only with a key that is not disruptive, or --disruptive-tests')
+  }
   return outcome
 }
 

@@ -30,7 +30,7 @@ describe('verify’s reports', () => {
   })
 
   it('counts the results in a versioned JSON shape', () => {
-    expect(verifyReport(results)).toMatchObject({apiVersion: 'subctl.submariner.io/v1', counts: {failed: 1, passed: 1, skipped: 1}, kind: 'VerifyReport', passed: false})
+    expect(verifyReport(results)).toMatchObject({apiVersion: 'subctl/v1', counts: {failed: 1, passed: 1, skipped: 1}, kind: 'VerifyReport', passed: false})
   })
 
   it('prints one line per spec without a terminal, naming the probe and the likely cause of a failure', () => {

@@ -30,18 +30,32 @@ export interface SpecResult {
   probe?: Probe
 }
 
-/** The `-o json` shape; its apiVersion changes only with an incompatible change. */
+/**
+ * The `-o json` document of verify (README, "JSON documents"); its apiVersion changes only with an
+ * incompatible change. `matrix` is there with --contexts; `leftovers` names what clean-up could
+ * not remove.
+ */
 export interface VerifyReport {
-  apiVersion: 'subctl.submariner.io/v1'
+  apiVersion: 'subctl/v1'
   kind: 'VerifyReport'
   passed: boolean
   counts: {passed: number; failed: number; skipped: number}
   results: SpecResult[]
+  matrix?: {contexts: string[]; notJoined: Record<string, string>; rows: string[][]}
+  leftovers: string[]
 }
 
-export function verifyReport(results: SpecResult[]): VerifyReport {
+export function verifyReport(results: SpecResult[], extras: {matrix?: VerifyReport['matrix']; leftovers?: string[]} = {}): VerifyReport {
   const count = (status: SpecResult['status']) => results.filter((result) => result.status === status).length
-  return {apiVersion: 'subctl.submariner.io/v1', counts: {failed: count('failed'), passed: count('passed'), skipped: count('skipped')}, kind: 'VerifyReport', passed: count('failed') === 0, results}
+  return {
+    apiVersion: 'subctl/v1',
+    counts: {failed: count('failed'), passed: count('passed'), skipped: count('skipped')},
+    kind: 'VerifyReport',
+    leftovers: extras.leftovers ?? [],
+    ...(extras.matrix ? {matrix: extras.matrix} : {}),
+    passed: count('failed') === 0 && (extras.leftovers ?? []).length === 0,
+    results,
+  }
 }
 
 function xml(text: string): string {
@@ -93,7 +107,7 @@ export function junitXml(results: SpecResult[], suite = 'subctl verify'): string
 /** One line per spec, as printed without a terminal: ✓/✗/- with the name, the pair and the duration. */
 export function resultLine(result: SpecResult): string {
   const mark = result.status === 'passed' ? '✓' : result.status === 'failed' ? '✗' : '-'
-  const tail = result.status === 'failed' ? `: ${result.message ?? 'failed'}${result.probe ? ` (${probeText(result.probe)})` : ''}${result.cause ? `; likely cause: ${result.cause}` : ''}` : result.status === 'skipped' ? `: ${result.message ?? 'skipped'}` : ''
+  const tail = result.status === 'failed' ? `: ${result.message ?? 'failed'}${result.probe ? ` (${probeText(result.probe)})` : ''}${result.cause ? `; likely cause: ${result.cause}` : ''}` : result.message ? `: ${result.message}` : ''
   return `${mark} [${result.key}] ${result.name} (${result.from} -> ${result.to}, ${(result.durationMs / 1000).toFixed(1)} s)${tail}`
 }
 

@@ -15,7 +15,7 @@ import {nonNegative} from './arguments.js'
 export async function resolveMode(args: string[], context: AgentContext): Promise<number> {
   const {values} = parseArgs({
     args,
-    options: {expect: {type: 'string'}, 'interval-ms': {type: 'string'}, name: {type: 'string'}, type: {type: 'string'}, 'within-ms': {type: 'string'}},
+    options: {expect: {type: 'string'}, 'interval-ms': {type: 'string'}, name: {type: 'string'}, samples: {type: 'string'}, type: {type: 'string'}, 'within-ms': {type: 'string'}},
     strict: true,
   })
   const name = values.name ?? ''
@@ -25,12 +25,14 @@ export async function resolveMode(args: string[], context: AgentContext): Promis
   const expect = values.expect ?? 'any'
   const within = nonNegative(values['within-ms'], 'within-ms', 0)
   const interval = Math.max(50, nonNegative(values['interval-ms'], 'interval-ms', 500))
+  // Round robin answers one address a query: the union of several shows every cluster's.
+  const samples = Math.max(1, nonNegative(values.samples, 'samples', 1))
 
   const resolver = new Resolver({timeout: 2000, tries: 2})
   const deadline = Date.now() + within
   let result: ResolveResult
   for (;;) {
-    result = await lookUp(resolver, name, type, expect)
+    result = await lookUp(resolver, name, type, expect, samples)
     if (result.matched || Date.now() >= deadline || context.signal.aborted) break
     await sleep(interval, undefined, {signal: context.signal}).catch(() => undefined)
   }
@@ -40,18 +42,22 @@ export async function resolveMode(args: string[], context: AgentContext): Promis
   return result.matched ? 0 : 1
 }
 
-async function lookUp(resolver: Resolver, name: string, type: 'A' | 'SRV', expect: string): Promise<ResolveResult> {
-  let answers: string[] = []
+async function lookUp(resolver: Resolver, name: string, type: 'A' | 'SRV', expect: string, samples: number): Promise<ResolveResult> {
+  const union = new Set<string>()
   let status = 'NOERROR'
-  try {
-    answers = type === 'A' ? await resolver.resolve4(name) : (await resolver.resolveSrv(name)).map((record) => `${record.priority} ${record.weight} ${record.port} ${record.name}`)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'ERROR'
-    // c-ares' codes for "no such name" and "no records of this type"
-    status = code === 'ENOTFOUND' ? 'NXDOMAIN' : code === 'ENODATA' ? 'NODATA' : code
+  for (let sample = 0; sample < samples; sample++) {
+    try {
+      const answers = type === 'A' ? await resolver.resolve4(name) : (await resolver.resolveSrv(name)).map((record) => `${record.priority} ${record.weight} ${record.port} ${record.name}`)
+      for (const answer of answers) union.add(answer)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'ERROR'
+      // c-ares' codes for "no such name" and "no records of this type"
+      status = code === 'ENOTFOUND' ? 'NXDOMAIN' : code === 'ENODATA' ? 'NODATA' : code
+    }
   }
 
-  answers.sort()
+  if (union.size > 0) status = 'NOERROR'
+  const answers = [...union].sort()
   const matched = resolveMatches(expect, answers)
   return {answers, expect, matched, name, status, summary: `${type} ${name}: ${answers.length > 0 ? answers.join(', ') : status}${matched ? '' : ` (expected ${expect})`}`, type}
 }
