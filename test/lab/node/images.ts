@@ -58,9 +58,9 @@ const AGENT_IMAGES = [
 
 const TABLE: ImageEntry[] = [
   {
-    // The project's agent image (Dockerfile) under each of upstream's component names.
+    // The project's agent image (Dockerfile) under each of upstream's component names; benchmark runs iperf3 in it.
     anyRegistry: true,
-    commands: {},
+    commands: {iperf3: 'iperf3'},
     config: (files) => ({cmd: ['--help'], entrypoint: ['node', '/app/agent.js'], path: [], programs: {'/app/agent.js': [files.agentBundle], node: [files.node]}}),
     names: AGENT_IMAGES,
   },
