@@ -119,8 +119,9 @@ export function prefixedConnectionOptions(flags: Record<string, unknown>, prefix
   let given = false
   for (const name of Object.keys(kubeFlags)) {
     const value = flags[prefixedName(prefix, name)]
+    if (value === undefined) continue
     values[name] = value
-    if (value !== undefined && value !== false && !(name === 'request-timeout' && value === '0')) given = true
+    if (value !== false && !(name === 'request-timeout' && value === '0')) given = true
   }
 
   return given ? connectionOptions({...defaults, ...values} as KubeFlagValues) : undefined

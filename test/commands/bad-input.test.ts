@@ -44,6 +44,12 @@ const cases: Array<[string, string[], RegExp]> = [
   ['a broker-info path that is a directory', ['join', directory, '--kubeconfig', good], /Cannot read the broker information file ".*a-directory": it is a directory/],
   ['a typo of a command', ['joni'], /Unknown command "joni"\. Did you mean "subctl join"\?/],
   ['an upstream command this version lacks', ['cloud', 'prepare', 'aws'], /"subctl cloud" is an upstream command that this version does not provide: /],
+  ['verify without a second cluster', ['verify', '--kubeconfig', good], /This command requires two kube contexts corresponding to the two clusters to verify\. Pass --context A --tocontext B/],
+  ['an unknown verification key', ['verify', '--tocontext', 'lab', '--only', 'connectivity,speed'], /unknown verification "speed"\. Pass --only with some of: connectivity, basic-connectivity/],
+  ['a connection timeout below upstream’s minimum', ['verify', '--tocontext', 'lab', '--connection-timeout', '5'], /--connection-timeout must be >=20/],
+  ['only disruptive verifications without a terminal', ['verify', '--tocontext', 'lab', '--only', 'gateway-failover'], /please specify at least one verification to be performed \(gateway-failover is disruptive and needs --disruptive-tests without a terminal\)/],
+  ['a JUnit report in a directory that does not exist', ['verify', '--tocontext', 'lab', '--junit-report', '/nonexistent/junit.xml'], /--junit-report \/nonexistent\/junit\.xml: the directory \/nonexistent does not exist/],
+  ['a benchmark against a context that does not exist', ['benchmark', 'latency', '--kubeconfig', good, '--context', 'nope'], /No Kubernetes context found named "nope"/],
   ['an unknown --image-override component among comma-separated ones', ['join', directory, '--image-override', 'submariner-gateway=a,frobnicator=b'], /invalid image override component "frobnicator"/],
 ]
 
