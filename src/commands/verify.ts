@@ -107,7 +107,8 @@ export default class Verify extends SubctlCommand {
       ),
     )
 
-    const {results, leftovers, matrix} = outcome.value
+    const {results, leftovers, matrix, warnings} = outcome.value
+    for (const warning of warnings) process.stderr.write(`⚠ ${warning}\n`)
     const report = verifyReport(results, {leftovers, ...(matrix ? {matrix} : {})})
     if (flags['junit-report']) await writeReportFile(flags['junit-report'], junitXml(results))
     if (flags['report-md']) await writeReportFile(flags['report-md'], markdownReport(results, matrix?.contexts ?? [...new Set(results.flatMap((result) => [result.from, result.to]))], matrix?.notJoined))

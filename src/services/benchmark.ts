@@ -79,8 +79,8 @@ export async function benchmark(options: BenchmarkOptions, io: BenchmarkIo): Pro
     const image = imageFor('submariner-nettest', {overrides: options.imageOverrides, repository: spec?.repository, version: spec?.version})
     const run = new TestRun(options.kind, clusters, {image, log: io.log, operationTimeoutMs: 240_000, signal: io.signal})
     const results: BenchmarkPass[] = []
-    await run.setUp()
     try {
+      await run.setUp()
       for (const pass of passes) {
         results.push(await io.reporter.step(pass.title, async (step) => {
           const measured = await measure(run, options.kind, pass)

@@ -4,7 +4,7 @@
  *   lab up (or, on a lab that is up, uninstall what a previous run left) -> deploy-broker on
  *   `broker` -> join c1 and c2 -> show all / show topology -> an echo Service in c2, exported ->
  *   c1 resolves echo.demo.svc.clusterset.local through its cluster DNS and a pod of c1 calls it
- *   by that name, through the tunnel.
+ *   by that name, through the tunnel -> subctl verify of basic connectivity and service discovery.
  *
  * The lab stays up afterwards for exploring (npm run lab -- exec -- ...; npm run lab -- down).
  */
@@ -131,6 +131,9 @@ async function main(): Promise<void> {
   inLab(['kubectl', '--context', 'c1', 'apply', '-f', '-'], {input: CLIENT})
   inLab(['kubectl', '--context', 'c1', '-n', NAMESPACE, 'wait', 'pod/client', '--for=jsonpath={.status.phase}=Succeeded', '--timeout=120s'])
   inLab(['kubectl', '--context', 'c1', '-n', NAMESPACE, 'logs', 'client'])
+
+  say('Verify the clusterset both ways: pod to pod, pod to Service, the Gateway, and service discovery')
+  inLab(['subctl', 'verify', '--context', 'c1', '--tocontext', 'c2', '--only', 'basic-connectivity,service-discovery'])
 
   say(`Done. broker-info.subm is in ${workdir}. Explore with npm run lab -- exec -- subctl show all; tear down with npm run lab -- down`)
 }

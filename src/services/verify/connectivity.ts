@@ -47,6 +47,7 @@ export function serviceOf(run: TestRun, listener: Listener): Promise<string> {
         spec: {ports: [{name: 'tcp', port: listener.port, protocol: 'TCP', targetPort: listener.port}], selector: {'test-app': listener.labels['test-app'] as string}},
       })
       .then((service) => service.spec?.clusterIP as string)
+    clusterIP.catch(() => services.delete(listener))
     services.set(listener, clusterIP)
   }
 

@@ -10,7 +10,7 @@ import {imageFor} from '../../lib/images.js'
 import type {KubeConnectionOptions} from '../../k8s/kubeconfig.js'
 import {loadKubeconfig, resolveTarget} from '../../k8s/kubeconfig.js'
 import {clientFor} from '../../k8s/clients.js'
-import {SubctlError} from '../../lib/errors.js'
+import {messageOf, SubctlError} from '../../lib/errors.js'
 import type {Reporter} from '../../lib/reporter.js'
 import {orderedPairs, type Verification} from '../../lib/verify-plan.js'
 import {pairMatrix, resultLine, type SpecResult, type VerifyReport} from '../../lib/verify-report.js'
@@ -76,17 +76,27 @@ export interface VerifyIo {
 export interface VerifyOutcome {
   results: SpecResult[]
   leftovers: string[]
+  /** Clusters of --contexts that could not be read. */
+  warnings: string[]
   matrix?: VerifyReport['matrix']
 }
 
 const NOT_JOINED = 'not joined'
 
-async function openMatrixClusters(options: VerifyOptions): Promise<TestCluster[]> {
+/** The clusters of --contexts; one that cannot be read is left out of the pairs with the reason. */
+async function openMatrixClusters(options: VerifyOptions, unreachable: Record<string, string>, warnings: string[]): Promise<TestCluster[]> {
   const loaded = await loadKubeconfig(options.from)
   const clusters: TestCluster[] = []
   for (const context of options.contexts ?? []) {
     const target = resolveTarget(loaded, {...options.from, context}, context)
-    clusters.push(await describeCluster(clientFor(target, FIELD_MANAGER), context, target.clusterName))
+    const client = clientFor(target, FIELD_MANAGER)
+    try {
+      clusters.push(await describeCluster(client, context, target.clusterName))
+    } catch (error) {
+      unreachable[context] = 'unreachable'
+      warnings.push(`${context} is left out: ${messageOf(error)}`)
+      clusters.push({client, clusterId: target.clusterName, context, gatewayNodes: []})
+    }
   }
 
   return clusters
@@ -112,7 +122,9 @@ function specsFor(keys: Verification[], matrix: boolean): Spec[] {
 
 export async function verify(options: VerifyOptions, io: VerifyIo): Promise<VerifyOutcome> {
   const matrixMode = (options.contexts?.length ?? 0) > 0
-  const clusters = matrixMode ? await openMatrixClusters(options) : await openPairClusters(options)
+  const unreachable: Record<string, string> = {}
+  const warnings: string[] = []
+  const clusters = matrixMode ? await openMatrixClusters(options, unreachable, warnings) : await openPairClusters(options)
   try {
     const joined = clusters.filter((cluster) => cluster.submariner)
     const first = clusters[0] as TestCluster
@@ -129,10 +141,10 @@ export async function verify(options: VerifyOptions, io: VerifyIo): Promise<Veri
     const pairs = orderedPairs(clusters.slice(0, matrixMode ? clusters.length : 2).map((cluster) => cluster.context))
     const byContext = new Map(clusters.map((cluster) => [cluster.context, cluster]))
     const results: SpecResult[] = []
-    const notJoined = Object.fromEntries(clusters.filter((cluster) => !cluster.submariner).map((cluster) => [cluster.context, NOT_JOINED]))
+    const notJoined = Object.fromEntries(clusters.filter((cluster) => !cluster.submariner).map((cluster) => [cluster.context, unreachable[cluster.context] ?? NOT_JOINED]))
     let leftovers: string[] = []
-    await run.setUp()
     try {
+      await run.setUp()
       for (const [fromName, toName] of pairs) {
         const from = byContext.get(fromName) as TestCluster
         const to = byContext.get(toName) as TestCluster
@@ -161,6 +173,7 @@ export async function verify(options: VerifyOptions, io: VerifyIo): Promise<Veri
     return {
       leftovers,
       results,
+      warnings,
       ...(matrixMode ? {matrix: {contexts: clusters.map((cluster) => cluster.context), notJoined, rows: pairMatrix(clusters.map((cluster) => cluster.context), results, notJoined)}} : {}),
     }
   } finally {
