@@ -5,6 +5,7 @@
 import {Flags} from '@oclif/core'
 
 import {usageError} from '../lib/errors.js'
+import {parseProxyUrl} from '../lib/proxy-url.js'
 
 import type {KubeConnectionOptions} from '../k8s/kubeconfig.js'
 
@@ -14,17 +15,29 @@ const CONNECTION = 'KUBE CONNECTION'
 export const kubeFlags = {
   as: Flags.string({description: 'Username to impersonate for the operation', helpGroup: CONNECTION}),
   'as-group': Flags.string({description: 'Group to impersonate for the operation (repeatable)', helpGroup: CONNECTION, multiple: true}),
+  'as-uid': Flags.string({description: 'UID to impersonate for the operation', helpGroup: CONNECTION}),
   'certificate-authority': Flags.string({description: 'Path to a cert file for the certificate authority', helpGroup: CONNECTION}),
   'client-certificate': Flags.string({description: 'Path to a client certificate file for TLS', helpGroup: CONNECTION}),
   'client-key': Flags.string({description: 'Path to a client key file for TLS', helpGroup: CONNECTION}),
   cluster: Flags.string({description: 'The name of the kubeconfig cluster to use', helpGroup: CONNECTION}),
   context: Flags.string({description: 'The name of the kubeconfig context to use', helpGroup: CONNECTION}),
+  'disable-compression': Flags.boolean({
+    default: false,
+    description: 'If true, opt-out of response compression for all requests to the server (subctl never asks for compressed responses)',
+    helpGroup: CONNECTION,
+  }),
   'insecure-skip-tls-verify': Flags.boolean({
     default: false,
     description: "If true, the server's certificate will not be checked for validity",
     helpGroup: CONNECTION,
   }),
   kubeconfig: Flags.string({description: 'Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config)', helpGroup: CONNECTION}),
+  password: Flags.string({description: 'Password for basic authentication to the API server', helpGroup: CONNECTION}),
+  'proxy-url': Flags.string({
+    description: 'An http:// proxy to reach the API server through (CONNECT)',
+    helpGroup: CONNECTION,
+    parse: async (input) => parseProxyUrl(input).href,
+  }),
   'request-timeout': Flags.string({
     default: '0',
     description: 'How long to wait for a single server request (e.g. 30s, 1m); 0 waits as long as the command does',
@@ -34,6 +47,7 @@ export const kubeFlags = {
   'tls-server-name': Flags.string({description: 'Server name to use for server certificate validation', helpGroup: CONNECTION}),
   token: Flags.string({description: 'Bearer token for authentication to the API server', helpGroup: CONNECTION}),
   user: Flags.string({description: 'The name of the kubeconfig user to use', helpGroup: CONNECTION}),
+  username: Flags.string({description: 'Username for basic authentication to the API server', helpGroup: CONNECTION}),
 }
 
 /** A namespace given as an empty string is a mistake (an unset shell variable), not a request for "all". */
@@ -73,6 +87,7 @@ export const outputFlag = Flags.string({
 interface KubeFlagValues {
   as?: string
   'as-group'?: string[]
+  'as-uid'?: string
   'certificate-authority'?: string
   'client-certificate'?: string
   'client-key'?: string
@@ -80,11 +95,14 @@ interface KubeFlagValues {
   context?: string
   'insecure-skip-tls-verify'?: boolean
   kubeconfig?: string
+  password?: string
+  'proxy-url'?: string
   'request-timeout'?: string
   server?: string
   'tls-server-name'?: string
   token?: string
   user?: string
+  username?: string
 }
 
 /**
@@ -136,6 +154,7 @@ export function connectionOptions(flags: KubeFlagValues): KubeConnectionOptions 
 
   set('as', flags.as)
   set('asGroup', flags['as-group'])
+  set('asUid', flags['as-uid'])
   set('certificateAuthority', flags['certificate-authority'])
   set('clientCertificate', flags['client-certificate'])
   set('clientKey', flags['client-key'])
@@ -143,11 +162,14 @@ export function connectionOptions(flags: KubeFlagValues): KubeConnectionOptions 
   set('context', flags.context)
   if (flags['insecure-skip-tls-verify']) options.insecureSkipTlsVerify = true
   set('kubeconfig', flags.kubeconfig)
+  set('password', flags.password)
+  set('proxyUrl', flags['proxy-url'])
   set('requestTimeout', flags['request-timeout'] === '0' ? undefined : flags['request-timeout'])
   set('server', flags.server)
   set('tlsServerName', flags['tls-server-name'])
   set('token', flags.token)
   set('user', flags.user)
+  set('username', flags.username)
   return options
 }
 

@@ -15,6 +15,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {SubctlError} from '../lib/errors.js'
 import {isNetworkError, KubeApiError} from './errors.js'
 import type {KubeObject, ObjectList} from './objects.js'
+import {agentFor} from './proxy.js'
 import {apiVersionOf, resourcePath, Resources, resourceTypeOf, type ResourceType} from './resources.js'
 
 export const DEFAULT_FIELD_MANAGER = 'subctl'
@@ -29,11 +30,13 @@ export interface KubeEndpoint {
   /** TLS material and verification for the HTTPS agent. */
   tls: Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>
   /** Authorization and impersonation headers, fetched per request so rotating tokens keep working. */
-  headers: () => Promise<Record<string, string>>
+  headers: () => Promise<Record<string, string | string[]>>
   /** A name for messages: the kube context or "broker". */
   displayName: string
   /** Per-request timeout; 0 means none. @default 30000 */
   requestTimeoutMs?: number
+  /** An HTTP proxy to tunnel through (--proxy-url, or the kubeconfig cluster's proxy-url). */
+  proxyUrl?: string
 }
 
 export interface RequestOptions {
@@ -82,10 +85,7 @@ export class KubeClient {
     this.endpoint = endpoint
     this.fieldManager = fieldManager
     this.#base = new URL(endpoint.server)
-    this.#agent =
-      this.#base.protocol === 'http:'
-        ? new http.Agent({keepAlive: true})
-        : new https.Agent({keepAlive: true, ...endpoint.tls})
+    this.#agent = agentFor(this.#base, endpoint.tls, endpoint.proxyUrl)
   }
 
   /** Releases idle connections so the process can exit. */
@@ -331,7 +331,7 @@ export class KubeClient {
     }
 
     const body = options.body === undefined ? undefined : JSON.stringify(options.body)
-    const headers: Record<string, string> = {
+    const headers: Record<string, string | string[]> = {
       Accept: 'application/json',
       'User-Agent': `subctl/${this.fieldManager}`,
       ...(await this.endpoint.headers()),

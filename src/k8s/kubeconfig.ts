@@ -15,6 +15,7 @@ import {parse as parseYaml} from 'yaml'
 import {parseDuration} from '../lib/duration.js'
 import {usageError, type SubctlError} from '../lib/errors.js'
 import type {KubeEndpoint} from './client.js'
+import {parseProxyUrl} from '../lib/proxy-url.js'
 
 /** The connection flags subctl shares with kubectl (reference/subctl.md §1.2). */
 export interface KubeConnectionOptions {
@@ -31,6 +32,12 @@ export interface KubeConnectionOptions {
   tlsServerName?: string
   as?: string
   asGroup?: string[]
+  asUid?: string
+  /** Basic authentication (--username, --password). */
+  username?: string
+  password?: string
+  /** An http:// proxy for the API server (--proxy-url); else the kubeconfig cluster's proxy-url. */
+  proxyUrl?: string
   /** kubectl syntax: "0" (none), "30s", "1m", or plain seconds. */
   requestTimeout?: string
 }
@@ -207,11 +214,14 @@ function endpointFor(
     certFile: options.clientCertificate ?? user?.certFile,
     keyFile: options.clientKey ?? user?.keyFile,
     name: 'target',
+    password: options.password ?? user?.password,
     token: options.token ?? user?.token,
+    username: options.username ?? user?.username,
   }
   const config = new (loaded.config.constructor as new () => KubeConfig)()
   config.loadFromClusterAndUser(effectiveCluster, effectiveUser)
-  return endpointFromConfig(config, server, `context "${parts.options.context ?? loaded.currentContext ?? server}"`, options)
+  const proxyUrl = options.proxyUrl ?? cluster?.proxyUrl
+  return endpointFromConfig(config, server, `context "${parts.options.context ?? loaded.currentContext ?? server}"`, {...options, ...(proxyUrl ? {proxyUrl} : {})})
 }
 
 /** Builds the client endpoint from a client-node KubeConfig whose current context is the target. */
@@ -219,8 +229,10 @@ export function endpointFromConfig(
   config: KubeConfig,
   server: string,
   displayName: string,
-  options: Pick<KubeConnectionOptions, 'as' | 'asGroup' | 'requestTimeout'> = {},
+  options: Pick<KubeConnectionOptions, 'as' | 'asGroup' | 'asUid' | 'proxyUrl' | 'requestTimeout'> = {},
 ): KubeEndpoint {
+  // A flag's value was checked when parsed; this one may come from the kubeconfig.
+  if (options.proxyUrl) parseProxyUrl(options.proxyUrl, 'The proxy-url of the kubeconfig cluster')
   let tls: KubeEndpoint['tls'] | undefined
   const applied = async () => {
     const request: {headers?: Record<string, string>; ca?: unknown; cert?: unknown; key?: unknown; rejectUnauthorized?: boolean; servername?: string; auth?: string} = {headers: {}}
@@ -232,12 +244,15 @@ export function endpointFromConfig(
     displayName,
     async headers() {
       const request = await applied()
-      const headers: Record<string, string> = {...request.headers}
+      const headers: Record<string, string | string[]> = {...request.headers}
       if (request.auth) headers.Authorization = 'Basic ' + Buffer.from(request.auth).toString('base64')
       if (options.as) headers['Impersonate-User'] = options.as
-      if (options.asGroup?.length) headers['Impersonate-Group'] = options.asGroup.join(',')
+      // One header per group: the API server reads each value of a repeated header as one group.
+      if (options.asGroup?.length) headers['Impersonate-Group'] = options.asGroup
+      if (options.asUid) headers['Impersonate-Uid'] = options.asUid
       return headers
     },
+    ...(options.proxyUrl ? {proxyUrl: options.proxyUrl} : {}),
     requestTimeoutMs: parseRequestTimeout(options.requestTimeout),
     server,
     get tls() {

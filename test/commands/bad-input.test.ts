@@ -44,6 +44,7 @@ const cases: Array<[string, string[], RegExp]> = [
   ['a broker-info path that is a directory', ['join', directory, '--kubeconfig', good], /Cannot read the broker information file ".*a-directory": it is a directory/],
   ['a typo of a command', ['joni'], /Unknown command "joni"\. Did you mean "subctl join"\?/],
   ['an upstream command this version lacks', ['cloud', 'prepare', 'aws'], /"subctl cloud" is an upstream command that this version does not provide: /],
+  ['a proxy that is not an HTTP proxy', ['show', 'connections', '--kubeconfig', good, '--proxy-url', 'socks5://127.0.0.1:1080'], /--proxy-url: The proxy URL "socks5:\/\/127\.0\.0\.1:1080" is not an HTTP proxy: only http:\/\/ proxies are supported, not socks5:\/\/\. Pass an HTTP proxy/],
   ['verify without a second cluster', ['verify', '--kubeconfig', good], /This command requires two kube contexts corresponding to the two clusters to verify\. Pass --context A --tocontext B/],
   ['an unknown verification key', ['verify', '--tocontext', 'lab', '--only', 'connectivity,speed'], /unknown verification "speed"\. Pass --only with some of: connectivity, basic-connectivity/],
   ['a connection timeout below upstream’s minimum', ['verify', '--tocontext', 'lab', '--connection-timeout', '5'], /--connection-timeout must be >=20/],
