@@ -29,7 +29,7 @@ function onTerminal(args: string[], answer: string): Promise<{code: number | nul
   return new Promise((resolve, reject) => {
     // A wide terminal, so that the question is not wrapped.
     const command = `stty cols 200 rows 50; exec ${[process.execPath, SUBCTL, ...args].join(' ')}`
-    const env = {...process.env, COLUMNS: '200', LINES: '50', TERM: 'xterm'}
+    const env: NodeJS.ProcessEnv = {...process.env, COLUMNS: '200', LINES: '50', TERM: 'xterm'}
     delete env.CI
     const child = startProcess(['script', '-qfec', command, '/dev/null'], {env})
     let output = ''
