@@ -1,11 +1,13 @@
 /**
  * Instruments for the fault tests: a steady stream of requests from a pod that records when they
- * succeeded, a 200 ms sampler of the Gateway objects, and finding an agent's process.
+ * succeeded, 200 ms samplers of the Gateway objects and of the gateway Lease, and finding an
+ * agent's process.
  */
 import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {Gateway} from '../../src/api/submariner.js'
+import type {Lease} from '../../src/agent/runtime/leader.js'
 import type {KubeClient} from '../../src/k8s/client.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {netnsOf, spawnIn} from '../../bench/support.js'
@@ -77,6 +79,64 @@ export class GatewaySampler {
   /** Samples in which more than one Gateway said active. */
   get splitBrain(): Array<{at: number; active: string[]}> {
     return this.samples.filter((sample) => sample.active.length > 1)
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+    this.#client?.close()
+  }
+}
+
+/**
+ * The gateway Lease of a cluster, sampled every 200 ms: who held it, and the renew and acquire
+ * times it carried. It tells a leader that lost its lease (it stopped renewing, the lease expired,
+ * another acquired it) from a steal (acquired while the holder's lease was still valid).
+ */
+export class LeaseSampler {
+  readonly samples: Array<{at: number; holder: string; renewedAt: number; acquiredAt: number; durationMs: number}> = []
+  #timer: NodeJS.Timeout | undefined
+  #client: KubeClient | undefined
+  #busy = false
+
+  async start(cluster: string): Promise<void> {
+    this.#client = await clusterClient(cluster)
+    this.#timer = setInterval(() => {
+      if (this.#busy) return
+      this.#busy = true
+      this.#client
+        ?.get<Lease>(Resources.Lease, 'submariner-gateway-lock', 'submariner-operator')
+        .then((lease) => {
+          this.samples.push({
+            acquiredAt: Date.parse(lease.spec.acquireTime ?? ''),
+            at: Date.now(),
+            durationMs: (lease.spec.leaseDurationSeconds ?? 0) * 1000,
+            holder: lease.spec.holderIdentity ?? '',
+            renewedAt: Date.parse(lease.spec.renewTime ?? ''),
+          })
+        })
+        // A sample the API server did not answer in time is no sample: the others tell.
+        .catch(() => {})
+        .finally(() => (this.#busy = false))
+    }, 200)
+  }
+
+  /**
+   * For each change of holder to one whose identity starts with `node`: whether it acquired the
+   * lease only after the previous holder's last renewal had expired. An empty list: no such change.
+   */
+  takeoversBy(node: string): Array<{expired: boolean; detail: string}> {
+    const takeovers: Array<{expired: boolean; detail: string}> = []
+    for (let index = 1; index < this.samples.length; index++) {
+      const previous = this.samples[index - 1] as (typeof this.samples)[number]
+      const current = this.samples[index] as (typeof this.samples)[number]
+      if (current.holder === previous.holder || !current.holder.startsWith(node)) continue
+      const lastRenewal = Math.max(...this.samples.slice(0, index).filter((sample) => sample.holder === previous.holder).map((sample) => sample.renewedAt))
+      // Renewals and acquisitions are stamped by agents on this host's clock; a MicroTime keeps microseconds.
+      const expired = current.acquiredAt >= lastRenewal + previous.durationMs - 1
+      takeovers.push({detail: `${current.holder} acquired at ${new Date(current.acquiredAt).toISOString()}, ${previous.holder} last renewed at ${new Date(lastRenewal).toISOString()} for ${previous.durationMs} ms`, expired})
+    }
+
+    return takeovers
   }
 
   stop(): void {
