@@ -242,9 +242,10 @@ describe('faults', () => {
         withClient('c1', async (client) => (await client.tryGet<KubeObject & {status?: {haStatus?: string}}>(Resources.Gateway, 'c1-worker', 'submariner-operator'))?.status?.haStatus === 'passive'),
       60_000, 250)
       await sleep(2000)
-      const leader = await activeGateway('c1')
+      // A leader that just lost its lease says passive before the other acquires it: wait for one.
+      const leader = await eventually('a gateway of c1 to say active', () => activeGateway('c1'), 30_000, 250)
       // The lease changed before a Gateway said so: a few more samples catch it.
-      await sleep(500)
+      await sleep(1000)
       gateways.stop()
       leases.stop()
       expect(gateways.splitBrain, `round ${round + 1}`).toEqual([])

@@ -14,7 +14,8 @@ export class SpecFailure extends Error {
   constructor(
     message: string,
     readonly probe?: Probe,
-    readonly cause_?: string,
+    /** What probably caused it, when the failure says so (e.g. MTU). */
+    readonly likelyCause?: string,
   ) {
     super(message)
   }
@@ -54,7 +55,7 @@ export async function runSpec(spec: Spec, context: PairContext): Promise<SpecRes
     if (error instanceof SpecSkipped) return {...base, durationMs, message: error.message, status: 'skipped'}
     if (context.run.settings.signal.aborted) return {...base, durationMs, message: 'interrupted', status: 'failed'}
     if (error instanceof SpecFailure) {
-      return {...base, durationMs, message: error.message, status: 'failed', ...(error.probe ? {probe: error.probe} : {}), ...(error.cause_ ? {cause: error.cause_} : {})}
+      return {...base, durationMs, message: error.message, status: 'failed', ...(error.probe ? {probe: error.probe} : {}), ...(error.likelyCause ? {cause: error.likelyCause} : {})}
     }
 
     return {...base, durationMs, message: messageOf(error), status: 'failed'}

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
@@ -187,7 +188,19 @@ func runWithPipes(command *exec.Cmd, in io.Reader, out, errOut io.Writer) error 
 }
 
 func runOnTerminal(command *exec.Cmd, in io.Reader, out io.Writer, resize <-chan remotecommandserver.TerminalSize) error {
-	terminal, err := pty.Start(command)
+	// kubectl sends the client's terminal size as the first resize message, just after the stream
+	// opens: a command started before it arrives would see a 0x0 terminal. Wait for it briefly.
+	var size *pty.Winsize
+	if resize != nil {
+		select {
+		case first, ok := <-resize:
+			if ok {
+				size = &pty.Winsize{Cols: first.Width, Rows: first.Height}
+			}
+		case <-time.After(time.Second):
+		}
+	}
+	terminal, err := pty.StartWithSize(command, size)
 	if err != nil {
 		return err
 	}
