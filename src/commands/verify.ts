@@ -10,7 +10,7 @@ import {OPERATOR_NAMESPACE} from '../api/submariner.js'
 import {SubctlError} from '../lib/errors.js'
 import {parseImageOverrides} from '../lib/images.js'
 import {silentReporter} from '../lib/reporter.js'
-import {checkConnectionLimits, DISRUPTIVE, gateDisruptive, parseOnly, VERIFICATIONS} from '../lib/verify-plan.js'
+import {checkConnectionLimits, DISRUPTIVE, gateDisruptive, parseOnly, secondContextMissing, VERIFICATIONS} from '../lib/verify-plan.js'
 import {junitXml, markdownReport, resultLine, verifyReport} from '../lib/verify-report.js'
 import {checkReportPath, writeReportFile} from '../services/report-file.js'
 import {verify} from '../services/verify/verify.js'
@@ -68,10 +68,7 @@ export default class Verify extends SubctlCommand {
     for (const [flag, path] of [['--junit-report', flags['junit-report']], ['--report-md', flags['report-md']]] as const) if (path) await checkReportPath(path, flag)
     const to = prefixedConnectionOptions(flags, 'to', {kubeconfig: flags.kubeconfig})
     if (!to && !flags.contexts?.length) {
-      throw new SubctlError('SECOND_CONTEXT_MISSING', 'This command requires two kube contexts corresponding to the two clusters to verify.', {
-        hint: 'Pass --context A --tocontext B, or --contexts A,B,... for every pair',
-        kind: 'usage',
-      })
+      throw secondContextMissing()
     }
 
     const needsConsent = requested.some((key) => DISRUPTIVE.includes(key)) && !flags['disruptive-tests']

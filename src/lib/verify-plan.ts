@@ -3,13 +3,18 @@
  * steps 1 and 2): the verification keys of `--only`, the connection limits, and the gate of the
  * disruptive keys. Upstream's messages, except where upstream names a flag that does not exist.
  */
-import {usageError} from './errors.js'
+import {usageError, type SubctlError} from './errors.js'
 
 export const VERIFICATIONS = ['connectivity', 'basic-connectivity', 'service-discovery', 'compliance', 'gateway-failover'] as const
 export type Verification = (typeof VERIFICATIONS)[number]
 
 /** The keys whose specs disturb the clusters (they kill gateways). */
 export const DISRUPTIVE: readonly Verification[] = ['gateway-failover']
+
+/** Upstream's message when verify gets one cluster: said before any prompt, and by the service for other callers. */
+export function secondContextMissing(): SubctlError {
+  return usageError('SECOND_CONTEXT_MISSING', 'This command requires two kube contexts corresponding to the two clusters to verify.', 'Pass --context A --tocontext B, or --contexts A,B,... for every pair')
+}
 
 /** `--only`: comma-separated keys, trimmed and case-insensitive; every key when absent. */
 export function parseOnly(only: string | undefined): Verification[] {

@@ -52,33 +52,27 @@ export class TrafficSampler {
   }
 }
 
-/** Lists a cluster's Gateway objects every 200 ms and counts those that say active. */
-export class GatewaySampler {
-  readonly samples: Array<{at: number; active: string[]}> = []
+/** Polls one cluster every 200 ms, one request at a time, keeping each answer with its time. */
+abstract class ClusterSampler<T> {
+  readonly samples: Array<T & {at: number}> = []
   #timer: NodeJS.Timeout | undefined
   #client: KubeClient | undefined
   #busy = false
 
+  protected abstract sample(client: KubeClient): Promise<T>
+
   async start(cluster: string): Promise<void> {
-    this.#client = await clusterClient(cluster)
+    const client = await clusterClient(cluster)
+    this.#client = client
     this.#timer = setInterval(() => {
       if (this.#busy) return
       this.#busy = true
-      this.#client
-        ?.list<Gateway>(Resources.Gateway, {namespace: 'submariner-operator'})
-        .then((list) => {
-          const active = list.items.filter((gateway) => gateway.status?.haStatus === 'active').map((gateway) => gateway.metadata.name as string)
-          this.samples.push({active, at: Date.now()})
-        })
+      this.sample(client)
+        .then((value) => void this.samples.push({...value, at: Date.now()}))
         // A sample the API server did not answer in time is no sample: the others tell.
         .catch(() => {})
         .finally(() => (this.#busy = false))
     }, 200)
-  }
-
-  /** Samples in which more than one Gateway said active. */
-  get splitBrain(): Array<{at: number; active: string[]}> {
-    return this.samples.filter((sample) => sample.active.length > 1)
   }
 
   stop(): void {
@@ -87,37 +81,33 @@ export class GatewaySampler {
   }
 }
 
+/** Lists a cluster's Gateway objects every 200 ms and counts those that say active. */
+export class GatewaySampler extends ClusterSampler<{active: string[]}> {
+  protected async sample(client: KubeClient): Promise<{active: string[]}> {
+    const list = await client.list<Gateway>(Resources.Gateway, {namespace: 'submariner-operator'})
+    return {active: list.items.filter((gateway) => gateway.status?.haStatus === 'active').map((gateway) => gateway.metadata.name as string)}
+  }
+
+  /** Samples in which more than one Gateway said active. */
+  get splitBrain(): Array<{at: number; active: string[]}> {
+    return this.samples.filter((sample) => sample.active.length > 1)
+  }
+}
+
 /**
  * The gateway Lease of a cluster, sampled every 200 ms: who held it, and the renew and acquire
  * times it carried. It tells a leader that lost its lease (it stopped renewing, the lease expired,
  * another acquired it) from a steal (acquired while the holder's lease was still valid).
  */
-export class LeaseSampler {
-  readonly samples: Array<{at: number; holder: string; renewedAt: number; acquiredAt: number; durationMs: number}> = []
-  #timer: NodeJS.Timeout | undefined
-  #client: KubeClient | undefined
-  #busy = false
-
-  async start(cluster: string): Promise<void> {
-    this.#client = await clusterClient(cluster)
-    this.#timer = setInterval(() => {
-      if (this.#busy) return
-      this.#busy = true
-      this.#client
-        ?.get<Lease>(Resources.Lease, 'submariner-gateway-lock', 'submariner-operator')
-        .then((lease) => {
-          this.samples.push({
-            acquiredAt: Date.parse(lease.spec.acquireTime ?? ''),
-            at: Date.now(),
-            durationMs: (lease.spec.leaseDurationSeconds ?? 0) * 1000,
-            holder: lease.spec.holderIdentity ?? '',
-            renewedAt: Date.parse(lease.spec.renewTime ?? ''),
-          })
-        })
-        // A sample the API server did not answer in time is no sample: the others tell.
-        .catch(() => {})
-        .finally(() => (this.#busy = false))
-    }, 200)
+export class LeaseSampler extends ClusterSampler<{holder: string; renewedAt: number; acquiredAt: number; durationMs: number}> {
+  protected async sample(client: KubeClient) {
+    const lease = await client.get<Lease>(Resources.Lease, 'submariner-gateway-lock', 'submariner-operator')
+    return {
+      acquiredAt: Date.parse(lease.spec.acquireTime ?? ''),
+      durationMs: (lease.spec.leaseDurationSeconds ?? 0) * 1000,
+      holder: lease.spec.holderIdentity ?? '',
+      renewedAt: Date.parse(lease.spec.renewTime ?? ''),
+    }
   }
 
   /**
@@ -137,11 +127,6 @@ export class LeaseSampler {
     }
 
     return takeovers
-  }
-
-  stop(): void {
-    clearInterval(this.#timer)
-    this.#client?.close()
   }
 }
 

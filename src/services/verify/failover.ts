@@ -68,6 +68,19 @@ async function restartComponent(context: PairContext, app: string, node: string)
   return since
 }
 
+function routeAgentRestart(kind: 'gateway' | 'non-gateway'): Spec {
+  return {
+    key: KEY,
+    name: `the route agent restarts on ${kind === 'gateway' ? 'the gateway node' : 'a non-gateway node'}: traffic from that node resumes`,
+    async run(context) {
+      const node = needNode(context.from, kind)
+      const listener = await remoteListener(context)
+      const since = await restartComponent(context, ROUTE_AGENT, node)
+      return outageUntilEcho(context, listener, node, since, 'the route agent pod was deleted')
+    },
+  }
+}
+
 export const GATEWAY_FAILOVER_SPECS: Spec[] = [
   {
     key: KEY,
@@ -108,24 +121,6 @@ export const GATEWAY_FAILOVER_SPECS: Spec[] = [
       return `${note}; ${after} is active, ${before} passive`
     },
   },
-  {
-    key: KEY,
-    name: 'the route agent restarts on the gateway node: traffic from that node resumes',
-    async run(context) {
-      const node = needNode(context.from, 'gateway')
-      const listener = await remoteListener(context)
-      const since = await restartComponent(context, ROUTE_AGENT, node)
-      return outageUntilEcho(context, listener, node, since, 'the route agent pod was deleted')
-    },
-  },
-  {
-    key: KEY,
-    name: 'the route agent restarts on a non-gateway node: traffic from that node resumes',
-    async run(context) {
-      const node = needNode(context.from, 'non-gateway')
-      const listener = await remoteListener(context)
-      const since = await restartComponent(context, ROUTE_AGENT, node)
-      return outageUntilEcho(context, listener, node, since, 'the route agent pod was deleted')
-    },
-  },
+  routeAgentRestart('gateway'),
+  routeAgentRestart('non-gateway'),
 ]

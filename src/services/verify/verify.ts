@@ -12,7 +12,7 @@ import {loadKubeconfig, resolveTarget} from '../../k8s/kubeconfig.js'
 import {clientFor} from '../../k8s/clients.js'
 import {messageOf, SubctlError} from '../../lib/errors.js'
 import type {Reporter} from '../../lib/reporter.js'
-import {orderedPairs, type Verification} from '../../lib/verify-plan.js'
+import {orderedPairs, secondContextMissing, type Verification} from '../../lib/verify-plan.js'
 import {pairMatrix, resultLine, type SpecResult, type VerifyReport} from '../../lib/verify-report.js'
 import {describeCluster, openTestCluster, type TestCluster} from './cluster.js'
 import {BASIC_CONNECTIVITY_SPECS, CONNECTIVITY_SPECS} from './connectivity.js'
@@ -103,12 +103,7 @@ async function openMatrixClusters(options: VerifyOptions, unreachable: Record<st
 }
 
 async function openPairClusters(options: VerifyOptions): Promise<TestCluster[]> {
-  if (!options.to) {
-    throw new SubctlError('SECOND_CONTEXT_MISSING', 'This command requires two kube contexts corresponding to the two clusters to verify.', {
-      hint: 'Pass --context A --tocontext B (or --contexts A,B,...)',
-      kind: 'usage',
-    })
-  }
+  if (!options.to) throw secondContextMissing()
 
   const clusters = [await openTestCluster(options.from, FIELD_MANAGER), await openTestCluster(options.to, FIELD_MANAGER)]
   if (options.extra) clusters.push(await openTestCluster(options.extra, FIELD_MANAGER))
