@@ -14,6 +14,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {SubctlError} from '../lib/errors.js'
 import {isNetworkError, KubeApiError} from './errors.js'
+import {execStream, type ExecResult} from './exec.js'
 import type {KubeObject, ObjectList} from './objects.js'
 import {agentFor} from './proxy.js'
 import {apiVersionOf, resourcePath, Resources, resourceTypeOf, type ResourceType} from './resources.js'
@@ -283,6 +284,17 @@ export class KubeClient {
   async podLog(name: string, namespace: string, options: {container?: string; limitBytes?: number} = {}): Promise<string> {
     const log = await this.#request('GET', `${resourcePath(Resources.Pod, {name, namespace})}/log`, {query: {container: options.container, limitBytes: options.limitBytes}})
     return typeof log === 'string' ? log : ''
+  }
+
+  /** Runs a command in a pod's container through pods/exec (exec.ts); no stdin, no tty. */
+  async exec(name: string, namespace: string, command: string[], options: {container?: string; timeoutMs?: number} = {}): Promise<ExecResult> {
+    const url = new URL(this.#base.pathname.replace(/\/$/, '') + `${resourcePath(Resources.Pod, {name, namespace})}/exec`, this.#base)
+    try {
+      return await execStream(url, {agent: this.#agent, command, headers: await this.endpoint.headers(), timeoutMs: options.timeoutMs ?? 60_000, ...(options.container ? {container: options.container} : {})})
+    } catch (error) {
+      if (isNetworkError(error)) throw this.#unreachable(error)
+      throw error
+    }
   }
 
   /** A bound ServiceAccount token (TokenRequest), as the kubelet mounts into pods. */

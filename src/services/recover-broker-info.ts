@@ -3,12 +3,11 @@
  * cluster: the broker's location and PSK from its Submariner CR, the admin token and components
  * from the broker (here, or reached with the cluster's own broker credentials).
  */
-import {BROKER_ADMIN, BROKER_CR, BROKER_SECRET, OPERATOR_NAMESPACE, SUBMARINER_CR, type Broker, type Submariner} from '../api/submariner.js'
+import {BROKER_ADMIN, BROKER_CR, OPERATOR_NAMESPACE, SUBMARINER_CR, type Broker, type Submariner} from '../api/submariner.js'
 import type {KubeClient} from '../k8s/client.js'
 import {openCluster} from '../k8s/connect.js'
-import {brokerClient} from '../k8s/in-cluster.js'
+import {openBrokerOf} from './broker-access.js'
 import type {KubeConnectionOptions} from '../k8s/kubeconfig.js'
-import type {Secret} from '../k8s/objects.js'
 import {Resources} from '../k8s/resources.js'
 import {COMPONENT_SERVICE_DISCOVERY, pskSecret, type BrokerInfo} from '../lib/broker-info.js'
 import {SubctlError} from '../lib/errors.js'
@@ -39,18 +38,7 @@ export async function recoverBrokerInfo(options: RecoverOptions, reporter: Repor
       const local = await client.tryGet<Broker>(Resources.Broker, BROKER_CR, namespace)
       if (local) return local
       step.warning('Broker not found. Trying to connect to the Broker installed on a different cluster')
-      const secret = await client.tryGet<Secret>(Resources.Secret, cr.spec.brokerK8sSecret || BROKER_SECRET, OPERATOR_NAMESPACE)
-      const read = (key: string) => Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8')
-      remote = await brokerClient(
-        {
-          apiServer: brokerURL,
-          ca: read('ca.crt') || Buffer.from(cr.spec.brokerK8sCA, 'base64').toString('utf8'),
-          insecure: cr.spec.brokerK8sInsecure ?? false,
-          namespace,
-          token: read('token') || cr.spec.brokerK8sApiServerToken,
-        },
-        'subctl',
-      )
+      remote = await openBrokerOf(client, cr.spec, {apiServer: brokerURL})
       source = remote
       const found = await remote.tryGet<Broker>(Resources.Broker, BROKER_CR, namespace)
       if (!found) throw new SubctlError('BROKER_NOT_FOUND', `no Broker resource found in namespace "${namespace}"`, {hint: 'Check that the broker is still deployed'})

@@ -5,7 +5,6 @@
  * the operator namespace, the CRDs and the gateway labels. `--dry-run` lists what would go.
  */
 import {
-  BROKER_SECRET,
   CLEANUP_FINALIZER,
   GATEWAY_LABEL,
   SERVICE_DISCOVERY_CR,
@@ -18,14 +17,14 @@ import {
 } from '../api/submariner.js'
 import type {KubeClient} from '../k8s/client.js'
 import {openCluster} from '../k8s/connect.js'
-import {brokerClient} from '../k8s/in-cluster.js'
 import type {KubeConnectionOptions} from '../k8s/kubeconfig.js'
-import type {KubeObject, PodObject, Secret, ConfigMap, ClusterRoleBindingObject} from '../k8s/objects.js'
+import type {KubeObject, PodObject, ConfigMap, ClusterRoleBindingObject} from '../k8s/objects.js'
 import {Resources, type ResourceType} from '../k8s/resources.js'
 import {waitForObject} from '../k8s/wait.js'
 import {removeLighthouseSection} from '../lib/corefile.js'
 import {SubctlError, usageError} from '../lib/errors.js'
 import type {Reporter} from '../lib/reporter.js'
+import {openBrokerOf} from './broker-access.js'
 
 export interface UninstallOptions {
   connection: KubeConnectionOptions
@@ -104,18 +103,7 @@ async function deleteCr(client: KubeClient, type: ResourceType, cr: KubeObject, 
 
 /** This cluster's Endpoint and Cluster records on the broker, with the cluster's own broker credentials. */
 async function removeBrokerRecords(client: KubeClient, cr: Submariner, namespace: string, removed: string[], dryRun: boolean): Promise<void> {
-  const secret = await client.tryGet<Secret>(Resources.Secret, cr.spec.brokerK8sSecret || BROKER_SECRET, namespace)
-  const read = (key: string) => Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8')
-  const broker = await brokerClient(
-    {
-      apiServer: cr.spec.brokerK8sApiServer,
-      ca: read('ca.crt') || Buffer.from(cr.spec.brokerK8sCA ?? '', 'base64').toString('utf8'),
-      insecure: cr.spec.brokerK8sInsecure ?? false,
-      namespace: cr.spec.brokerK8sRemoteNamespace,
-      token: read('token') || cr.spec.brokerK8sApiServerToken,
-    },
-    'subctl',
-  )
+  const broker = await openBrokerOf(client, cr.spec, {namespace})
   try {
     const brokerNamespace = cr.spec.brokerK8sRemoteNamespace
     for (const type of [Resources.Endpoint, Resources.Cluster]) {

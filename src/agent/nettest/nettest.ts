@@ -7,8 +7,8 @@
  *                   [--timeout-ms N] [--payload-bytes N] [--min-success N]
  *       Dials the target COUNT times; prints the result as one JSON line, writes a one-line summary
  *       as the termination message, and exits 0 when at least MIN-SUCCESS attempts succeeded.
- *   nettest resolve --name NAME [--type A|SRV] [--expect any|none|IP,IP...] [--within-ms N] [--samples N]
- *       Looks NAME up (SAMPLES times, the answers joined) through the pod's resolver until the
+ *   nettest resolve --name NAME [--type A|SRV] [--expect any|none|IP,IP...] [--within-ms N] [--samples N] [--server IP[:PORT]]
+ *       Looks NAME up (SAMPLES times, the answers joined) through the pod's resolver (or SERVER) until the
  *       answer is what --expect says or time runs out; prints the last answer as one JSON line and exits 0 when it matched.
  *   nettest latency --target HOST:PORT [--duration-ms N] [--timeout-ms N]
  *       One-byte request/response transactions on one TCP connection to an echo server (what

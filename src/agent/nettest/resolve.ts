@@ -15,7 +15,7 @@ import {nonNegative} from './arguments.js'
 export async function resolveMode(args: string[], context: AgentContext): Promise<number> {
   const {values} = parseArgs({
     args,
-    options: {expect: {type: 'string'}, 'interval-ms': {type: 'string'}, name: {type: 'string'}, samples: {type: 'string'}, type: {type: 'string'}, 'within-ms': {type: 'string'}},
+    options: {expect: {type: 'string'}, 'interval-ms': {type: 'string'}, name: {type: 'string'}, samples: {type: 'string'}, server: {type: 'string'}, type: {type: 'string'}, 'within-ms': {type: 'string'}},
     strict: true,
   })
   const name = values.name ?? ''
@@ -29,6 +29,14 @@ export async function resolveMode(args: string[], context: AgentContext): Promis
   const samples = Math.max(1, nonNegative(values.samples, 'samples', 1))
 
   const resolver = new Resolver({timeout: 2000, tries: 2})
+  // --server asks one DNS server (diagnose asks the Lighthouse DNS itself, past CoreDNS).
+  if (values.server) {
+    try {
+      resolver.setServers([values.server])
+    } catch {
+      throw new ArgumentError(`--server must be IP or IP:PORT, got "${values.server}"`)
+    }
+  }
   const deadline = Date.now() + within
   let result: ResolveResult
   for (;;) {
