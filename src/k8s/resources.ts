@@ -57,6 +57,8 @@ export const Resources = {
   // Multi-Cluster Services API
   ServiceExport: type('multicluster.x-k8s.io/v1alpha1', 'ServiceExport', 'serviceexports'),
   ServiceImport: type('multicluster.x-k8s.io/v1alpha1', 'ServiceImport', 'serviceimports'),
+  // Read by diagnose when the CNI is Calico
+  CalicoIPPool: type('crd.projectcalico.org/v1', 'IPPool', 'ippools', false),
 } as const satisfies Record<string, ResourceType>
 
 export type ResourceName = keyof typeof Resources

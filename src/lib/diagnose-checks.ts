@@ -19,23 +19,6 @@ export interface PodView {
   }
 }
 
-export const SUPPORTED_CNIS = ['generic', 'canal-flannel', 'weave-net', 'OpenShiftSDN', 'OVNKubernetes', 'calico', 'kindnet']
-
-export function cniFinding(plugin: string | undefined): Finding {
-  if (!plugin) return {fix: 'Wait for the operator to discover the network, or check its log', message: "The network plugin hasn't been determined yet.", status: 'warning'}
-  if (!SUPPORTED_CNIS.some((name) => name.toLowerCase() === plugin.toLowerCase())) {
-    return {
-      cause: 'Submariner programs routes and rules for the CNIs it knows; others may keep its traffic from pods',
-      fix: `Use one of the supported plugins, or join with --clustercidr and test with "subctl verify" to see whether ${plugin} works`,
-      message: `The detected CNI plugin ("${plugin}") is not supported by Submariner. Supported plugins: [${SUPPORTED_CNIS.join(' ')}]`,
-      status: 'failed',
-    }
-  }
-
-  if (plugin.toLowerCase() === 'generic') return {message: 'Submariner could not detect the CNI network plugin and is using ("generic") plugin. It may or may not work.', status: 'warning'}
-  return {message: `The detected CNI network plugin ("${plugin}") is supported`, status: 'passed'}
-}
-
 export interface NamedEndpoint {
   name: string
   spec: EndpointSpec
@@ -192,7 +175,7 @@ export function gatewayConnectionFindings(gateways: Gateway[]): Finding[] {
 
 export interface RouteAgentObject {
   metadata: {name?: string}
-  status?: {remoteEndpoints?: Array<{status: Connection['status']; statusMessage: string; spec: EndpointSpec}>}
+  status?: {statusFailure?: string; remoteEndpoints?: Array<{status: Connection['status']; statusMessage: string; spec: EndpointSpec}>}
 }
 
 export function routeAgentFindings(agents: RouteAgentObject[]): Finding[] {
@@ -201,6 +184,15 @@ export function routeAgentFindings(agents: RouteAgentObject[]): Finding[] {
   for (const agent of agents) {
     const name = agent.metadata.name as string
     const remotes = agent.status?.remoteEndpoints ?? []
+    if (agent.status?.statusFailure) {
+      findings.push({
+        cause: agent.status.statusFailure,
+        fix: `Read the log of the submariner-routeagent pod on node "${name}" (kubectl get pods -n submariner-operator -l app=submariner-routeagent -o wide)`,
+        message: `Route agent "${name}" cannot program its node`,
+        status: 'failed',
+      })
+    }
+
     if (remotes.length === 0) {
       findings.push({message: `There are no remote endpoint connections on route agent "${name}"`, status: 'passed'})
       continue

@@ -23,6 +23,7 @@ export async function connectMode(args: string[], context: AgentContext): Promis
       count: {type: 'string'},
       'interval-ms': {type: 'string'},
       'min-success': {type: 'string'},
+      'open-only': {type: 'boolean'},
       'payload-bytes': {type: 'string'},
       protocol: {type: 'string'},
       target: {type: 'string'},
@@ -53,7 +54,7 @@ export async function connectMode(args: string[], context: AgentContext): Promis
     if (index > 0) await sleep(interval, undefined, {signal: context.signal}).catch(() => undefined)
     const started = process.hrtime.bigint()
     try {
-      const detail = await attempt(protocol, host, targetPort, payloadFor(payloadBytes), timeout)
+      const detail = await attempt(protocol, host, targetPort, payloadFor(payloadBytes), timeout, values['open-only'] ?? false)
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       latency.observe({protocol}, seconds)
       attempts.push({latencyMs: seconds * 1000, ok: true, ...(detail ? {detail} : {})})
@@ -69,10 +70,10 @@ export async function connectMode(args: string[], context: AgentContext): Promis
   return result.passed ? 0 : 1
 }
 
-function attempt(protocol: Protocol, host: string, targetPort: number, payload: Buffer, timeout: number): Promise<string | undefined> {
+function attempt(protocol: Protocol, host: string, targetPort: number, payload: Buffer, timeout: number, openOnly: boolean): Promise<string | undefined> {
   switch (protocol) {
     case 'tcp':
-      return tcpAttempt(host, targetPort, payload, timeout)
+      return openOnly ? tcpOpen(host, targetPort, timeout) : tcpAttempt(host, targetPort, payload, timeout)
     case 'udp':
       return udpAttempt(host, targetPort, payload, timeout)
     case 'http':
@@ -83,6 +84,19 @@ function attempt(protocol: Protocol, host: string, targetPort: number, payload: 
 /** A payload of this attempt's own: hex of random bytes, so that an echo proves this attempt's data arrived. */
 function payloadFor(bytes: number): Buffer {
   return Buffer.from(randomBytes(Math.ceil(bytes / 2)).toString('hex').slice(0, bytes))
+}
+
+/** --open-only: the handshake is the answer (a Service that is not an echo server, e.g. one diagnose probes). */
+function tcpOpen(host: string, targetPort: number, timeout: number): Promise<undefined> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({host, port: targetPort})
+    socket.setTimeout(timeout, () => socket.destroy(new Error(`no connection within ${timeout} ms`)))
+    socket.on('connect', () => {
+      socket.destroy()
+      resolve(undefined)
+    })
+    socket.on('error', reject)
+  })
 }
 
 function tcpAttempt(host: string, targetPort: number, payload: Buffer, timeout: number): Promise<undefined> {

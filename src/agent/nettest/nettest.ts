@@ -4,8 +4,8 @@
  *   nettest serve [--tcp-port N] [--udp-port N] [--http-port N]
  *       TCP and UDP echo, and an HTTP endpoint that answers who it is (pod, node, cluster).
  *   nettest connect --target HOST:PORT [--protocol tcp|udp|http] [--count N] [--interval-ms N]
- *                   [--timeout-ms N] [--payload-bytes N] [--min-success N]
- *       Dials the target COUNT times; prints the result as one JSON line, writes a one-line summary
+ *                   [--timeout-ms N] [--payload-bytes N] [--min-success N] [--open-only]
+ *       Dials the target COUNT times (TCP: an echo of the payload, or with --open-only the handshake); prints the result as one JSON line, writes a one-line summary
  *       as the termination message, and exits 0 when at least MIN-SUCCESS attempts succeeded.
  *   nettest resolve --name NAME [--type A|SRV] [--expect any|none|IP,IP...] [--within-ms N] [--samples N] [--server IP[:PORT]]
  *       Looks NAME up (SAMPLES times, the answers joined) through the pod's resolver (or SERVER) until the

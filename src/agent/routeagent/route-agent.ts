@@ -7,14 +7,17 @@
  * level-triggered reconcile derives everything from the Endpoints and Nodes the API holds, so a
  * gateway failover is just another reconcile.
  */
-import type {Endpoint} from '../../api/submariner.js'
+import type {Connection, Endpoint, LatencyRTT} from '../../api/submariner.js'
+import type {KubeClient} from '../../k8s/client.js'
 import {inClusterClient} from '../../k8s/clients.js'
 import {Informer} from '../../k8s/informer.js'
 import type {KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
 import {containsIp, parseCidr} from '../../lib/cidr.js'
 import {gatewayIp, newestPerCluster, subnetsOverlap} from '../../lib/endpoints.js'
+import {VERSION} from '../../lib/version.js'
 import {readEnvironment, type AgentEnvironment} from '../config.js'
+import {HealthChecker, type PingStatus} from '../gateway/health.js'
 import {createTools} from '../netlink/exec.js'
 import {Iptables} from '../netlink/iptables.js'
 import {Net, vtepAddress, vtepMac} from '../netlink/ip.js'
@@ -178,6 +181,52 @@ export async function reconcileNode(deps: DataPlaneDeps, endpoints: Endpoint[], 
   return view
 }
 
+export interface RemoteEndpointHealth {
+  spec: Endpoint['spec']
+  status: Connection['status']
+  statusMessage: string
+  latencyRTT?: LatencyRTT
+}
+
+/**
+ * The status of this node's RouteAgent (reference/dataplane.md §1.4): each remote endpoint as this
+ * node reaches it. Gateway nodes do not ping (the gateway's own health checker does); a non-gateway
+ * node pings each remote health-check IP through vx-submariner and the tunnel.
+ */
+export function routeAgentStatus(view: Topology, env: AgentEnvironment, ping: (cable: string) => PingStatus | undefined, failure = ''): {version: string; statusFailure: string; remoteEndpoints: RemoteEndpointHealth[]} {
+  const remoteEndpoints = view.remotes.map((remote): RemoteEndpointHealth => {
+    const none = (statusMessage: string): RemoteEndpointHealth => ({spec: remote.spec, status: 'none', statusMessage})
+    if (view.isGateway) return none('Health check is not performed on gateway nodes')
+    if (!env.healthCheck.enabled) return none('Health check is not enabled')
+    if (!remote.spec.healthCheckIP) return none('The remote endpoint has no health check IP')
+    const result = ping(remote.spec.cable_name)
+    if (!result || result.status === 'unknown') return {spec: remote.spec, status: 'connecting', statusMessage: result?.message ?? 'Health check has not run yet'}
+    return {spec: remote.spec, status: result.status, statusMessage: result.message, ...(result.rtt ? {latencyRTT: result.rtt} : {})}
+  })
+  return {remoteEndpoints, statusFailure: failure, version: VERSION}
+}
+
+/** Writes this node's RouteAgent when its status changed (RTTs aside, which change with every ping). */
+class RouteAgentPublisher {
+  #last = ''
+
+  constructor(
+    readonly client: KubeClient,
+    readonly env: AgentEnvironment,
+  ) {}
+
+  async publish(status: ReturnType<typeof routeAgentStatus>): Promise<void> {
+    const comparable = JSON.stringify({...status, remoteEndpoints: status.remoteEndpoints.map(({latencyRTT: _rtt, ...rest}) => rest)})
+    if (comparable === this.#last) return
+    await this.client.apply({apiVersion: 'submariner.io/v1', kind: 'RouteAgent', metadata: {name: this.env.nodeName, namespace: this.env.namespace}, status})
+    this.#last = comparable
+  }
+
+  async remove(): Promise<void> {
+    await this.client.delete(Resources.RouteAgent, this.env.nodeName, this.env.namespace)
+  }
+}
+
 /** Removes everything the route agent made on this node (SUBMARINER_UNINSTALL). */
 export async function cleanUpNode(deps: DataPlaneDeps): Promise<void> {
   const {iptables, ipsets, net} = deps
@@ -208,11 +257,24 @@ export const routeAgentRole: RoleModule = {
     const client = await inClusterClient('submariner-routeagent')
     const endpoints = new Informer<Endpoint>(client, Resources.Endpoint, {log, namespace: env.namespace})
     const nodes = new Informer<NodeObject>(client, Resources.Node, {log})
+    const health = new HealthChecker({intervalSeconds: env.healthCheck.intervalSeconds, log, maxPacketLossCount: env.healthCheck.maxPacketLossCount})
+    const publisher = new RouteAgentPublisher(client, env)
     let last = ''
     const controller = new Controller(
       'route-agent',
       async () => {
-        const view = await reconcileNode(deps, endpoints.list(), nodes.list())
+        let view: Topology
+        try {
+          view = await reconcileNode(deps, endpoints.list(), nodes.list())
+        } catch (error) {
+          // Say it on the RouteAgent too (diagnose connections reads it), then let the queue retry.
+          await publisher.publish(routeAgentStatus(topology(endpoints.list(), env), env, () => undefined, (error as Error).message)).catch((publishError: unknown) => log.warn('could not write the RouteAgent', {error: String(publishError)}))
+          throw error
+        }
+
+        const pinged = !view.isGateway && env.healthCheck.enabled ? view.remotes.flatMap((remote) => (remote.spec.healthCheckIP ? [[remote.spec.cable_name, remote.spec.healthCheckIP] as const] : [])) : []
+        health.sync(new Map(pinged))
+        await publisher.publish(routeAgentStatus(view, env, (cable) => health.status(cable)))
         const summary = `${view.isGateway ? 'gateway' : 'non-gateway'} node; gateway ${view.local?.spec.hostname ?? 'none'}; remote ${view.remotes.map((remote) => remote.spec.cluster_id).join(',') || 'none'}`
         if (summary !== last) log.info('converged', {summary})
         last = summary
@@ -227,6 +289,8 @@ export const routeAgentRole: RoleModule = {
     controller.queue.add('node')
     await aborted(context.signal)
     controller.stop()
+    health.stop()
+    await publisher.remove().catch((error: unknown) => log.warn('could not delete the RouteAgent', {error: String(error)}))
     client.close()
     return 0
   },

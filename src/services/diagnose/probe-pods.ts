@@ -27,7 +27,10 @@ export type Placement = {kind: 'gateway'} | {kind: 'non-gateway'} | {kind: 'node
 export interface ProbeSpec {
   /** generateName, and the app label: validate-sniffer, validate-client, query-iface-list... */
   name: string
-  command: string
+  /** A shell command (sh -c), as upstream's probes; or */
+  command?: string
+  /** the arguments of the nettest image's own entrypoint (nettest resolve, nettest connect). */
+  args?: string[]
   placement: Placement
   hostNetwork?: boolean
 }
@@ -48,7 +51,7 @@ export function probePodManifest(settings: ProbeSettings, spec: ProbeSpec): PodO
     kind: 'Pod',
     metadata: {generateName: `${spec.name}-`, labels: {app: spec.name, [TRANSIENT_LABEL]: 'true'}, namespace: settings.namespace},
     spec: {
-      containers: [{command: ['sh', '-c', spec.command], image: settings.image, imagePullPolicy: 'IfNotPresent', name: spec.name, ...security}],
+      containers: [{...(spec.args ? {args: spec.args} : {command: ['sh', '-c', spec.command ?? 'true']}), image: settings.image, imagePullPolicy: 'IfNotPresent', name: spec.name, ...security}],
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: 1,
       tolerations: [{operator: 'Exists'}],

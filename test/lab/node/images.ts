@@ -58,9 +58,10 @@ const AGENT_IMAGES = [
 
 const TABLE: ImageEntry[] = [
   {
-    // The project's agent image (Dockerfile) under each of upstream's component names; benchmark runs iperf3 in it.
+    // The project's agent image (Dockerfile) under each of upstream's component names; benchmark runs
+    // iperf3 in it, diagnose's probe pods tcpdump, nc, curl and ip, gather's commands ipset and iptables-save.
     anyRegistry: true,
-    commands: {iperf3: 'iperf3'},
+    commands: {curl: 'curl', ip: 'iproute2', ipset: 'ipset', iperf3: 'iperf3', 'iptables-save': 'iptables', nc: 'netcat-openbsd', tcpdump: 'tcpdump', wg: 'wireguard-tools'},
     config: (files) => ({cmd: ['--help'], entrypoint: ['node', '/app/agent.js'], path: [], programs: {'/app/agent.js': [files.agentBundle], node: [files.node]}}),
     names: AGENT_IMAGES,
   },
