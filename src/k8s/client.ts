@@ -280,9 +280,9 @@ export class KubeClient {
     return (page.items?.length ?? 0) + (page.metadata?.remainingItemCount ?? 0)
   }
 
-  /** A container's log; `limitBytes` keeps only its first bytes. */
-  async podLog(name: string, namespace: string, options: {container?: string; limitBytes?: number} = {}): Promise<string> {
-    const log = await this.#request('GET', `${resourcePath(Resources.Pod, {name, namespace})}/log`, {query: {container: options.container, limitBytes: options.limitBytes}})
+  /** A container's log (`previous`: of its last terminated instance); `limitBytes` keeps only its first bytes. */
+  async podLog(name: string, namespace: string, options: {container?: string; limitBytes?: number; previous?: boolean} = {}): Promise<string> {
+    const log = await this.#request('GET', `${resourcePath(Resources.Pod, {name, namespace})}/log`, {query: {container: options.container, limitBytes: options.limitBytes, previous: options.previous || undefined}})
     return typeof log === 'string' ? log : ''
   }
 

@@ -5,7 +5,7 @@
  */
 import type {Connection, EndpointSpec, Gateway} from '../api/submariner.js'
 import {overlaps, parseCidr} from './cidr.js'
-import {truncated, type Finding} from './diagnose-report.js'
+import {podOutput, truncated, type Finding} from './diagnose-report.js'
 
 /** What the pod checks read of a pod (a V1Pod as the API sends it). */
 export interface PodView {
@@ -15,7 +15,7 @@ export interface PodView {
     phase?: string
     reason?: string
     message?: string
-    containerStatuses?: Array<{name: string; restartCount: number; state?: {waiting?: {reason?: string; message?: string}}; lastState?: {terminated?: {exitCode: number; reason?: string}}}>
+    containerStatuses?: Array<{name: string; restartCount: number; state?: {waiting?: {reason?: string; message?: string}; running?: object; terminated?: {exitCode: number; reason?: string}}; lastState?: {terminated?: {exitCode: number; reason?: string}}}>
   }
 }
 
@@ -84,10 +84,11 @@ export function podFindings(pods: PodView[]): Finding[] {
 
     for (const container of pod.status?.containerStatuses ?? []) {
       const waiting = container.state?.waiting
-      const last = container.lastState?.terminated
-      if (waiting?.reason === 'CrashLoopBackOff') {
+      const exited = container.state?.terminated ?? container.lastState?.terminated
+      // Between back-offs a crash-looping container is waiting or has just exited again.
+      if (waiting?.reason === 'CrashLoopBackOff' || (!container.state?.running && exited !== undefined && exited.exitCode !== 0)) {
         findings.push({
-          cause: `It exits${last ? ` with code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}` : ''} soon after it starts`,
+          cause: `It exits${exited ? ` with code ${exited.exitCode}${exited.reason ? ` (${exited.reason})` : ''}` : ''} soon after it starts`,
           details: {container: container.name, node, pod: name, restarts: container.restartCount},
           fix: `Read why: kubectl logs ${name} -n ${pod.metadata.namespace} -c ${container.name} --previous`,
           message: `Container "${container.name}" of pod "${name}" on node "${node}" is crash-looping (restarted ${container.restartCount} times)`,
@@ -246,7 +247,7 @@ export function intraClusterFinding(sniffed: string, probe: {remoteIp: string; c
       cause: `VXLAN from the non-gateway node to the gateway (UDP 4800 into vx-submariner) does not arrive; a firewall between the nodes drops it`,
       details: {...details, output: truncated(sniffed)},
       fix: `Allow UDP/4800 between the nodes of ${probe.cluster}`,
-      message: `UDP 4800 from ${probe.clientNode} to ${probe.gatewayNode} is dropped: the tcpdump output from the sniffer pod does not contain the expected remote endpoint IP ${probe.remoteIp}. Please check that your firewall configuration allows UDP/4800 traffic. Actual pod output: ${truncated(sniffed)}`,
+      message: `UDP 4800 from ${probe.clientNode} to ${probe.gatewayNode} is dropped: the tcpdump output from the sniffer pod does not contain the expected remote endpoint IP ${probe.remoteIp}. Please check that your firewall configuration allows UDP/4800 traffic. Actual pod output: ${podOutput(sniffed)}`,
       status: 'failed',
     }
   }
@@ -256,7 +257,7 @@ export function intraClusterFinding(sniffed: string, probe: {remoteIp: string; c
       cause: `The packets arrive, but not from the client pod's address: the route agent's iptables rules on ${probe.clientNode} rewrite it`,
       details: {...details, output: truncated(sniffed)},
       fix: `Check the SUBMARINER-POSTROUTING chain on ${probe.clientNode} (subctl gather collects iptables-save)`,
-      message: `The tcpdump output from the sniffer pod does not contain the client pod's IP. There seems to be some issue with the IPTable rules programmed on the "${probe.clientNode}" node. Actual pod output: ${truncated(sniffed)}`,
+      message: `The tcpdump output from the sniffer pod does not contain the client pod's IP. There seems to be some issue with the IPTable rules programmed on the "${probe.clientNode}" node. Actual pod output: ${podOutput(sniffed)}`,
       status: 'failed',
     }
   }
@@ -283,7 +284,7 @@ export function interClusterFinding(
     cause: `UDP ${probe.port} (${what}) from ${probe.fromCluster}/${probe.fromNode} to ${probe.address} on gateway ${probe.gatewayNode} of ${probe.cluster} is dropped before it reaches the node`,
     details: {...details, output: truncated(sniffed)},
     fix: `Allow UDP/${probe.port}${probe.esp ? ' and ESP (IP protocol 50)' : ''} into ${probe.gatewayNode} (${probe.address}) from the nodes of ${probe.fromCluster}, in the node's firewall and any cloud security group`,
-    message: `the tcpdump output from the sniffer pod does not include the message sent from client pod. Please check that your firewall configuration allows UDP/${probe.port} traffic${probe.esp ? ' and ESP traffic' : ''} on the "${probe.gatewayNode}" node. Actual pod output: ${truncated(sniffed)}`,
+    message: `the tcpdump output from the sniffer pod does not include the message sent from client pod. Please check that your firewall configuration allows UDP/${probe.port} traffic${probe.esp ? ' and ESP traffic' : ''} on the "${probe.gatewayNode}" node. Actual pod output: ${podOutput(sniffed)}`,
     status: 'failed',
   }
 }

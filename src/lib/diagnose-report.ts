@@ -56,6 +56,11 @@ export function findingText(finding: Finding): string {
   return lines.join('\n')
 }
 
+/** Pod output inside a one-line message: its non-empty lines joined, cut as upstream cuts it. */
+export function podOutput(text: string): string {
+  return truncated(text.split('\n').map((line) => line.trim()).filter(Boolean).join(' / '))
+}
+
 /** Pod output in a message, as upstream cuts it: 500 characters, then "... (truncated)". */
 export function truncated(text: string, limit = 500): string {
   const characters = [...text]

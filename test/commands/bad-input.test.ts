@@ -52,6 +52,12 @@ const cases: Array<[string, string[], RegExp]> = [
   ['a JUnit report in a directory that does not exist', ['verify', '--tocontext', 'lab', '--junit-report', '/nonexistent/junit.xml'], /--junit-report \/nonexistent\/junit\.xml: the directory \/nonexistent does not exist/],
   ['a benchmark against a context that does not exist', ['benchmark', 'latency', '--kubeconfig', good, '--context', 'nope'], /No Kubernetes context found named "nope"/],
   ['an unknown --image-override component among comma-separated ones', ['join', directory, '--image-override', 'submariner-gateway=a,frobnicator=b'], /invalid image override component "frobnicator"/],
+  ['a gather type that does not exist', ['gather', '--kubeconfig', good, '--type', 'logs,log'], /Invalid argument: "log" is not a supported type\. Use one or more of logs, resources/],
+  ['a gather module that does not exist', ['gather', '--kubeconfig', good, '--module', 'dns'], /Invalid argument: "dns" is not a supported module\. Use one or more of connectivity, service-discovery, broker, operator/],
+  ['a gather directory that is a file', ['gather', '--kubeconfig', good, '--dir', good], /--dir .*good\.kubeconfig exists and is not a directory\. Name a new or an existing directory/],
+  ['an inter-cluster firewall check without the remote cluster', ['diagnose', 'firewall', 'inter-cluster', '--kubeconfig', good], /no remote context was specified\. Name the other cluster with --remotecontext \(or --remoteconfig\)/],
+  ['a validation timeout below the minimum', ['diagnose', 'all', '--kubeconfig', good, '--validation-timeout', '1'], /Expected an integer greater than or equal to 10 but received: 1/],
+  ['a diagnose context that does not exist', ['diagnose', 'deployment', '--kubeconfig', good, '--context', 'nope'], /No Kubernetes context found named "nope"\. Use one of: lab/],
 ]
 
 describe('bad input', () => {

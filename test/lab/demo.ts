@@ -4,7 +4,8 @@
  *   lab up (or, on a lab that is up, uninstall what a previous run left) -> deploy-broker on
  *   `broker` -> join c1 and c2 -> show all / show topology -> an echo Service in c2, exported ->
  *   c1 resolves echo.demo.svc.clusterset.local through its cluster DNS and a pod of c1 calls it
- *   by that name, through the tunnel -> subctl verify of basic connectivity and service discovery.
+ *   by that name, through the tunnel -> subctl verify of basic connectivity and service discovery
+ *   -> subctl diagnose all on both clusters.
  *
  * The lab stays up afterwards for exploring (npm run lab -- exec -- ...; npm run lab -- down).
  */
@@ -134,6 +135,9 @@ async function main(): Promise<void> {
 
   say('Verify the clusterset both ways: pod to pod, pod to Service, the Gateway, and service discovery')
   inLab(['subctl', 'verify', '--context', 'c1', '--tocontext', 'c2', '--only', 'basic-connectivity,service-discovery'])
+
+  say('Diagnose both clusters: every check, the firewalls between them, and the exported name end to end')
+  inLab(['subctl', 'diagnose', 'all', '--contexts', 'c1,c2'])
 
   say(`Done. broker-info.subm is in ${workdir}. Explore with npm run lab -- exec -- subctl show all; tear down with npm run lab -- down`)
 }

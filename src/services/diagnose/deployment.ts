@@ -8,7 +8,7 @@ import {OPERATOR_NAMESPACE, type Endpoint} from '../../api/submariner.js'
 import type {DaemonSetObject, DeploymentObject, PodObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
 import {activeGatewayFinding, endpointOverlapFindings, podFindings} from '../../lib/diagnose-checks.js'
-import {truncated} from '../../lib/diagnose-report.js'
+import {podOutput, truncated} from '../../lib/diagnose-report.js'
 import {GATEWAY, GLOBALNET, LIGHTHOUSE_AGENT, LIGHTHOUSE_DNS, ROUTE_AGENT} from '../../manifests/components.js'
 import {openBrokerOf} from '../broker-access.js'
 import {isGatewayNode, notInstalled, runStep, type DiagnoseCluster, type DiagnoseIo, type Findings} from './cluster.js'
@@ -46,6 +46,8 @@ function daemonSetProblem(daemonSet: DaemonSetObject): string | undefined {
 
 function deploymentProblem(deployment: DeploymentObject): string | undefined {
   const desired = deployment.spec?.replicas ?? 1
+  // Upstream compares available to desired only, and passes a Deployment scaled to 0.
+  if (desired === 0) return 'it is scaled to 0 replicas'
   const available = deployment.status?.availableReplicas ?? 0
   return available === desired ? undefined : `${available} of ${desired} replicas are available`
 }
@@ -73,7 +75,7 @@ async function checkWorkloads(io: DiagnoseIo, cluster: DiagnoseCluster): Promise
 
       const scaledDown = deployment?.spec?.replicas === 0
       found.add({
-        cause: scaledDown ? 'It is scaled to 0 replicas' : problem,
+        cause: scaledDown ? 'It is scaled to 0 replicas, so nothing serves' : problem,
         fix: scaledDown ? `kubectl scale deployment ${name} -n ${OPERATOR_NAMESPACE} --replicas=1` : `kubectl describe deployment ${name} -n ${OPERATOR_NAMESPACE}`,
         message: `The Deployment "${name}" is not ready: ${problem}`,
         status: 'failed',
@@ -108,7 +110,7 @@ async function probeMetrics(found: Findings, cluster: DiagnoseCluster, service: 
     cause: `No HTTP 200 from ${url} (the ${service} Service on port ${port}) from a pod on node "${pod.node}"`,
     details: {node: pod.node, output: truncated(output), port, url},
     fix: `Check that the ${service} Service has endpoints (kubectl get endpointslices -n ${OPERATOR_NAMESPACE} -l kubernetes.io/service-name=${service}) and that TCP/${port} reaches the gateway nodes`,
-    message: `Unable to access gateway metrics service in ${OPERATOR_NAMESPACE} namespace: Unexpected output ${truncated(output)}`,
+    message: `Unable to access gateway metrics service in ${OPERATOR_NAMESPACE} namespace: Unexpected output ${podOutput(output)}`,
     status: 'failed',
   })
 }

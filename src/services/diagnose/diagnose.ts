@@ -5,7 +5,7 @@
  */
 import type {KubeConnectionOptions} from '../../k8s/kubeconfig.js'
 import type {CheckResult} from '../../lib/diagnose-report.js'
-import {messageOf, SubctlError} from '../../lib/errors.js'
+import {messageOf, SubctlError, usageError} from '../../lib/errors.js'
 import type {Reporter} from '../../lib/reporter.js'
 import {checkCni, checkConnections, checkK8sVersion, checkKubeProxyMode} from './basic-checks.js'
 import {openClusters, openContext, runStep, type DiagnoseCluster, type DiagnoseIo, type DiagnoseSettings} from './cluster.js'
@@ -108,7 +108,7 @@ export async function diagnoseClusters(check: ClusterCheck, options: DiagnoseOpt
 
 /** firewall inter-cluster / nat-discovery: from the remote cluster's nodes to the local gateway. */
 export async function diagnoseInterCluster(kind: InterClusterKind, local: KubeConnectionOptions, remote: KubeConnectionOptions | undefined, settings: DiagnoseSettings, output: DiagnoseOutput): Promise<DiagnoseOutcome> {
-  if (!remote) throw new SubctlError('NO_REMOTE_CONTEXT', 'no remote context was specified', {hint: 'Name the other cluster with --remotecontext (or --remoteconfig)'})
+  if (!remote) throw usageError('NO_REMOTE_CONTEXT', 'no remote context was specified', 'Name the other cluster with --remotecontext (or --remoteconfig)')
   const io: DiagnoseIo = {reporter: output.reporter, results: [], settings}
   const localCluster = await openContext(local, settings)
   try {
