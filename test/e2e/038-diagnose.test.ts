@@ -18,7 +18,7 @@ import {Resources} from '../../src/k8s/resources.js'
 import type {CheckResult, DiagnoseReport} from '../../src/lib/diagnose-report.js'
 import {removeLighthouseSection} from '../../src/lib/corefile.js'
 import {eventually} from '../helpers/lab.js'
-import {sh} from '../lab/sh.js'
+import {sh, type RunResult} from '../lab/sh.js'
 import {addSecondGateway, deployEcho, dig, ensureClusterset, removeSecondGateway, scratchDir, subctl, waitConnected, withClient} from './clusterset.js'
 
 const NAMESPACE = 'diagnose-e2e'
@@ -30,6 +30,20 @@ function report(stdout: string): DiagnoseReport {
 
 function failures(document: DiagnoseReport): CheckResult[] {
   return document.results.filter((result) => result.status === 'failed')
+}
+
+/** The same diagnose as -o json and as a table, one after the other. */
+async function diagnoseBoth(args: string[]): Promise<{json: RunResult; table: RunResult}> {
+  const json = await subctl([...args, '-o', 'json'])
+  return {json, table: await subctl(args)}
+}
+
+/** The finding of the JSON document is in the table too: its line with its glyph, then its fix. */
+function expectInTable(table: RunResult, finding: CheckResult | undefined): void {
+  expect(finding).toBeDefined()
+  const glyph = finding?.status === 'failed' ? '✗' : '⚠'
+  expect(table.stderr).toContain(` ${glyph} ${finding?.message.split('\n')[0]}`)
+  if (finding?.fix) expect(table.stderr).toContain(`    Fix: ${finding.fix}\n`)
 }
 
 /** Scales the operator to 0 (so that it does not undo a breakage), runs `work`, and brings it back. */
@@ -119,9 +133,9 @@ describe('subctl diagnose', () => {
   it('names the tunnel port dropped on the way to a gateway, with the address and port probed', async () => {
     const rule = ['-p', 'udp', '--dport', '4500', '-j', 'DROP']
     for (const node of ['lab-c2-control-plane', 'lab-c2-worker']) sh(['ip', 'netns', 'exec', node, 'iptables', '-I', 'OUTPUT', ...rule])
-    let json, nat
+    let json, nat, table
     try {
-      json = await subctl(['diagnose', 'firewall', 'inter-cluster', '--context', 'c1', '--remotecontext', 'c2', '--validation-timeout', '15', '-o', 'json'])
+      ;({json, table} = await diagnoseBoth(['diagnose', 'firewall', 'inter-cluster', '--context', 'c1', '--remotecontext', 'c2', '--validation-timeout', '15']))
       nat = await subctl(['diagnose', 'firewall', 'nat-discovery', '--context', 'c1', '--remotecontext', 'c2', '--validation-timeout', '15', '-o', 'json'])
     } finally {
       for (const node of ['lab-c2-control-plane', 'lab-c2-worker']) sh(['ip', 'netns', 'exec', node, 'iptables', '-D', 'OUTPUT', ...rule])
@@ -133,6 +147,7 @@ describe('subctl diagnose', () => {
     expect(failure?.details).toMatchObject({address: '172.30.2.11', port: 4500, protocol: 'UDP', to: 'c1/c1-worker'})
     expect(failure?.cause).toMatch(/^UDP 4500 \(the tunnel port\) from c2\/c2-control-plane to 172\.30\.2\.11 on gateway c1-worker of c1 is dropped/)
     expect(failure?.fix).toMatch(/^Allow UDP\/4500 into c1-worker \(172\.30\.2\.11\) from the nodes of c2/)
+    expectInTable(table, failure)
     // The NAT discovery port (4490) is not blocked: that check passes.
     expect(nat.code, nat.stdout).toBe(0)
     expect(report(nat.stdout).results[0]).toMatchObject({message: 'nat-discovery port is allowed in the cluster "c1"', status: 'passed'})
@@ -140,10 +155,10 @@ describe('subctl diagnose', () => {
   }, 300_000)
 
   it('names the Lighthouse DNS scaled to 0, as a Deployment and as the hop that fails', async () => {
-    const json = await withOperatorPaused('c2', async (client) => {
+    const {json, table} = await withOperatorPaused('c2', async (client) => {
       await scaleLighthouseDns(client, 0)
       try {
-        return await subctl(['diagnose', 'all', '--context', 'c2', '-o', 'json'])
+        return await diagnoseBoth(['diagnose', 'all', '--context', 'c2'])
       } finally {
         await scaleLighthouseDns(client, 2)
       }
@@ -159,17 +174,19 @@ describe('subctl diagnose', () => {
     expect(hop?.message).toBe(`echo.${NAMESPACE}.svc.clusterset.local does not resolve: the Lighthouse DNS does not answer for it`)
     expect(hop?.details).toMatchObject({hop: 'lighthouse DNS'})
     expect(hop?.fix).toMatch(/submariner-lighthouse-coredns Deployment runs/)
+    expectInTable(table, hop)
+    expectInTable(table, found.find((result) => result.check === 'deployment'))
   }, 300_000)
 
   it('names the CoreDNS forward of clusterset.local removed', async () => {
     const name = `echo.${NAMESPACE}.svc.clusterset.local`
-    const json = await withOperatorPaused('c2', async (client) => {
+    const {json, table} = await withOperatorPaused('c2', async (client) => {
       const original = await client.get<ConfigMap>(Resources.ConfigMap, 'coredns', 'kube-system')
       const corefile = original.data?.Corefile as string
       await client.mergePatch(Resources.ConfigMap, 'coredns', 'kube-system', {data: {Corefile: removeLighthouseSection(corefile)}})
       try {
         await eventually('CoreDNS to stop forwarding clusterset.local', async () => (await dig('c2', 'c2-worker', name)).answers.length === 0, 120_000, 2000)
-        return await subctl(['diagnose', 'service-discovery', '--context', 'c2', '-o', 'json'])
+        return await diagnoseBoth(['diagnose', 'service-discovery', '--context', 'c2'])
       } finally {
         await client.mergePatch(Resources.ConfigMap, 'coredns', 'kube-system', {data: {Corefile: corefile}})
       }
@@ -181,6 +198,7 @@ describe('subctl diagnose', () => {
     expect(hop?.details).toMatchObject({hop: 'CoreDNS forward'})
     expect(hop?.cause).toMatch(/its Corefile has no clusterset\.local block forwarding to that address/)
     expect(hop?.fix).toMatch(/^Add back the clusterset\.local server block forwarding to \d+\.\d+\.\d+\.\d+ in the kube-system\/coredns ConfigMap/)
+    expectInTable(table, hop)
   }, 300_000)
 
   it('names a ServiceExport whose Service is gone', async () => {
@@ -194,13 +212,14 @@ describe('subctl diagnose', () => {
       expect(ghost).toMatchObject({fix: `Create the Service again, or unexport it: subctl unexport service ghost -n ${NAMESPACE}`, status: 'warning'})
       // Lighthouse marks it not valid, so it is a warning only: the run passes.
       expect(json.code, json.stdout).toBe(0)
+      expectInTable(await subctl(['diagnose', 'service-discovery', '--context', 'c2']), ghost)
     } finally {
       await withClient('c2', (client) => client.delete(Resources.ServiceExport, 'ghost', NAMESPACE))
     }
   }, 300_000)
 
   it('names a crash-looping route agent', async () => {
-    const json = await withOperatorPaused('c1', async (client) => {
+    const {json, table} = await withOperatorPaused('c1', async (client) => {
       const setArgs = async (args: string[] | undefined) => {
         const daemonSet = await client.get<DaemonSetObject>(Resources.DaemonSet, 'submariner-routeagent', OPERATOR)
         const [container] = daemonSet.spec?.template.spec?.containers ?? []
@@ -216,8 +235,9 @@ describe('subctl diagnose', () => {
         )
         // Both route agent pods are replaced by the rollout; judge once one of them loops.
         return await eventually('diagnose to see the crash loop', async () => {
-          const result = await subctl(['diagnose', 'deployment', '--context', 'c1', '-o', 'json'])
-          return failures(report(result.stdout)).some((entry) => entry.message.includes('is crash-looping')) ? result : undefined
+          const result = await diagnoseBoth(['diagnose', 'deployment', '--context', 'c1'])
+          const seen = (text: string) => text.includes('is crash-looping')
+          return seen(result.json.stdout) && seen(result.table.stderr) ? result : undefined
         }, 90_000, 1000)
       } finally {
         await setArgs(original)
@@ -233,6 +253,7 @@ describe('subctl diagnose', () => {
     const crash = failures(report(json.stdout)).find((result) => /^Container "submariner-routeagent" of pod "submariner-routeagent-\S+" on node "c1-\S+" is crash-looping/.test(result.message))
     expect(crash?.fix).toMatch(/^Read why: kubectl logs submariner-routeagent-\S+ -n submariner-operator -c submariner-routeagent --previous$/)
     expect(crash?.cause).toMatch(/^It exits with code [1-9]\d*/)
+    expect(table.stderr).toMatch(/ ✗ Container "submariner-routeagent" of pod "submariner-routeagent-\S+" on node "c1-\S+" is crash-looping .*\n\s+Cause: It exits with code \d+.*\n\s+Fix: Read why: kubectl logs /)
   }, 300_000)
 
   it('names overlapping CIDRs on the broker, with the fix', async () => {
@@ -243,9 +264,9 @@ describe('subctl diagnose', () => {
       spec: {backend: 'vxlan', backend_config: {}, cable_name: 'submariner-cable-c9-172-30-9-99', cluster_id: 'c9', hostname: 'c9-worker', nat_enabled: false, private_ip: '172.30.9.99', public_ip: '', subnets: ['10.9.128.0/17']},
     }
     await withClient('broker', (client) => client.create(endpoint))
-    let json
+    let json, table
     try {
-      json = await subctl(['diagnose', 'deployment', '--context', 'c1', '-o', 'json'])
+      ;({json, table} = await diagnoseBoth(['diagnose', 'deployment', '--context', 'c1']))
     } finally {
       await withClient('broker', (client) => client.delete(Resources.Endpoint, endpoint.metadata.name as string, 'submariner-k8s-broker'))
     }
@@ -254,18 +275,19 @@ describe('subctl diagnose', () => {
     const overlap = failures(report(json.stdout)).find((result) => result.message.startsWith('CIDR "10.9.128.0/17" in cluster "c9" overlaps with cluster "c2"'))
     expect(overlap?.fix).toMatch(/--globalnet/)
     expect(overlap?.details).toMatchObject({clusters: ['c2', 'c9'], overlapping: ['10.9.0.0/16', '10.9.128.0/17']})
+    expectInTable(table, overlap)
   }, 300_000)
 
   it('names two gateway pods labelled active', async () => {
     await addSecondGateway('c1')
-    let json
+    let json, table
     try {
-      json = await withClient('c1', async (client) => {
+      ;({json, table} = await withClient('c1', async (client) => {
         const pods = (await client.list<PodObject>(Resources.Pod, {labelSelector: 'app=submariner-gateway,gateway.submariner.io/status=passive', namespace: OPERATOR})).items
         expect(pods.length).toBe(1)
         await client.mergePatch(Resources.Pod, pods[0]?.metadata.name as string, OPERATOR, {metadata: {labels: {'gateway.submariner.io/status': 'active'}}})
-        return subctl(['diagnose', 'deployment', '--context', 'c1', '-o', 'json'])
-      })
+        return diagnoseBoth(['diagnose', 'deployment', '--context', 'c1'])
+      }))
     } finally {
       await removeSecondGateway('c1')
       await waitConnected('vxlan')
@@ -274,6 +296,7 @@ describe('subctl diagnose', () => {
     const twoActive = report(json.stdout).results.find((result) => result.message.startsWith('Expected one Gateway pod to be labeled as active. Found 2 on nodes'))
     expect(twoActive).toMatchObject({status: 'warning'})
     expect(twoActive?.fix).toMatch(/submariner-gateway-lock Lease/)
+    expectInTable(table, twoActive)
   }, 300_000)
 })
 

@@ -3,7 +3,7 @@
  * (with the node commands run in the route agent and gateway pods through pods/exec, and `wg show`
  * for WireGuard), service discovery, the broker and the operator.
  */
-import {BROKER_CR, OPERATOR_NAMESPACE, type ServiceDiscovery, type Submariner} from '../../api/submariner.js'
+import {BROKER_CR, BROKER_NAMESPACE, OPERATOR_NAMESPACE, type ServiceDiscovery, type Submariner} from '../../api/submariner.js'
 import type {KubeClient} from '../../k8s/client.js'
 import type {ConfigMap, DeploymentObject, KubeObject, PodObject} from '../../k8s/objects.js'
 import {Resources, type ResourceType} from '../../k8s/resources.js'
@@ -144,7 +144,9 @@ export async function gatherBroker(context: GatherContext, type: GatherType, ste
     return
   }
 
-  if (!(await context.client.tryGet(Resources.Broker, BROKER_CR, OPERATOR_NAMESPACE))) {
+  // Upstream looks for the Broker only in submariner-operator, where deploy-broker does not put it.
+  const broker = (await context.client.tryGet(Resources.Broker, BROKER_CR, OPERATOR_NAMESPACE)) ?? (await context.client.tryGet(Resources.Broker, BROKER_CR, BROKER_NAMESPACE))
+  if (!broker) {
     step.warning('No broker was found on this cluster, and it has not joined one')
     return
   }
