@@ -64,8 +64,13 @@ export async function describeCluster(client: KubeClient, context: string, setti
   }
 }
 
-export function isGatewayNode(node: NodeObject): boolean {
+function isGatewayNode(node: NodeObject): boolean {
   return node.metadata.labels?.[GATEWAY_LABEL] === 'true'
+}
+
+/** Upstream skips the probes that need a non-gateway node on a one-node cluster. */
+export function isSingleNode(cluster: DiagnoseCluster): boolean {
+  return cluster.nodes.length < 2 || cluster.nodes.every(isGatewayNode)
 }
 
 export interface OpenedCluster {

@@ -11,7 +11,7 @@ import {activeGatewayFinding, endpointOverlapFindings, podFindings} from '../../
 import {podOutput, truncated} from '../../lib/diagnose-report.js'
 import {GATEWAY, GLOBALNET, LIGHTHOUSE_AGENT, LIGHTHOUSE_DNS, ROUTE_AGENT} from '../../manifests/components.js'
 import {openBrokerOf} from '../broker-access.js'
-import {isGatewayNode, notInstalled, runStep, type DiagnoseCluster, type DiagnoseIo, type Findings} from './cluster.js'
+import {isSingleNode, notInstalled, runStep, type DiagnoseCluster, type DiagnoseIo, type Findings} from './cluster.js'
 import {runProbe, TRANSIENT_LABEL} from './probe-pods.js'
 
 async function checkOverlaps(io: DiagnoseIo, cluster: DiagnoseCluster): Promise<void> {
@@ -118,7 +118,7 @@ async function probeMetrics(found: Findings, cluster: DiagnoseCluster, service: 
 async function checkMetrics(io: DiagnoseIo, cluster: DiagnoseCluster): Promise<void> {
   if (!cluster.submariner) return
   await runStep(io, cluster, 'deployment', 'Checking that gateway metrics are accessible from non-gateway nodes', async (found) => {
-    if (cluster.nodes.length < 2 || cluster.nodes.every(isGatewayNode)) {
+    if (isSingleNode(cluster)) {
       found.pass("Skipping this check as it's a single node cluster")
       return
     }

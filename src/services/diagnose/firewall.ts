@@ -17,7 +17,7 @@ import {addressAt, parseCidr} from '../../lib/cidr.js'
 import {GATEWAY_NODE_LABEL, GATEWAY_STATUS_LABEL, interClusterFinding, intraClusterFinding, remoteViewOfGateway, targetPort} from '../../lib/diagnose-checks.js'
 import {SubctlError} from '../../lib/errors.js'
 import {GATEWAY} from '../../manifests/components.js'
-import {isGatewayNode, notInstalled, runStep, type DiagnoseCluster, type DiagnoseIo} from './cluster.js'
+import {isSingleNode, notInstalled, runStep, type DiagnoseCluster, type DiagnoseIo} from './cluster.js'
 import {ProbePod} from './probe-pods.js'
 
 /** The node of the active gateway, from the gateway pods' labels (as upstream), else the active Gateway object. */
@@ -30,8 +30,6 @@ async function activeGatewayNode(cluster: DiagnoseCluster): Promise<string> {
   if (active) return active
   throw new SubctlError('NO_ACTIVE_GATEWAY', `No active gateway was found on ${cluster.context}`, {hint: 'Check the gateway pods (subctl diagnose deployment)'})
 }
-
-const singleNode = (cluster: DiagnoseCluster) => cluster.nodes.length < 2 || cluster.nodes.every(isGatewayNode)
 
 /**
  * Starts the sniffer, waits until it runs, starts the client, and reads the sniffer once it ends
@@ -57,7 +55,7 @@ export async function checkFirewallIntraCluster(io: DiagnoseIo, cluster: Diagnos
   if (!cluster.submariner) return notInstalled(io, cluster, 'firewall intra-cluster', 'connectivity')
   if (cluster.submariner.status?.networkPlugin === 'OVNKubernetes') return
   await runStep(io, cluster, 'firewall intra-cluster', 'Checking that firewall configuration allows intra-cluster VXLAN traffic', async (found) => {
-    if (singleNode(cluster)) {
+    if (isSingleNode(cluster)) {
       found.pass("Skipping this check as it's a single node cluster")
       return
     }
@@ -87,7 +85,7 @@ export async function checkFirewallInterCluster(io: DiagnoseIo, local: DiagnoseC
   const title =
     kind === 'tunnel' ? `Checking if tunnels can be setup on the gateway node of cluster "${local.context}"` : `Checking if nat-discovery port is opened on the gateway node of cluster "${local.context}"`
   await runStep(io, local, check, title, async (found) => {
-    if (singleNode(remote)) {
+    if (isSingleNode(remote)) {
       found.pass("Skipping this check as it's a single node cluster")
       return
     }

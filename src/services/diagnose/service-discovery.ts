@@ -71,6 +71,8 @@ export async function checkServiceDiscovery(io: DiagnoseIo, cluster: DiagnoseClu
   if (!cluster.serviceDiscovery) return notInstalled(io, cluster, 'service-discovery', 'service-discovery')
   const clusterId = cluster.serviceDiscovery.spec.clusterID
   const exports = await cluster.client.tryList<ServiceExportObject & KubeObject>(Resources.ServiceExport)
+  // What the status step read, for the end-to-end step: each exported Service that exists, and whether it was imported.
+  const probed: Array<{service: ServiceModel; imported: boolean}> = []
   await runStep(io, cluster, 'service-discovery', 'Checking that services have been exported properly', async (found) => {
     if (exports.length === 0) found.pass('No services are exported')
     for (const serviceExport of exports) {
@@ -94,17 +96,13 @@ export async function checkServiceDiscovery(io: DiagnoseIo, cluster: DiagnoseClu
       })
       for (const finding of findings) found.add(finding)
       if (findings.length === 0) found.pass(`The ServiceExport ${namespace}/${name} and its Lighthouse objects are in order`)
+      if (service) probed.push({imported: Boolean(aggregated), service})
     }
   })
 
-  const imported = await cluster.client.tryList(Resources.ServiceImport)
-  const aggregatedNames = new Set(imported.filter((entry) => entry.metadata.namespace !== OPERATOR_NAMESPACE).map((entry) => `${entry.metadata.namespace}/${entry.metadata.name}`))
-  const services = (
-    await Promise.all(exports.map(async (entry) => cluster.client.tryGet<ServiceModel>(Resources.Service, entry.metadata.name as string, entry.metadata.namespace)))
-  ).filter((service): service is ServiceModel => service !== undefined)
-  if (services.length === 0) return
+  if (probed.length === 0) return
   await runStep(io, cluster, 'service-discovery', 'Checking that the exported services resolve through the cluster DNS and answer', async (found) => {
     const lighthouse = await lighthouseTarget(cluster)
-    for (const service of services) await endToEnd(found, cluster, service, aggregatedNames.has(`${service.metadata.namespace}/${service.metadata.name}`), lighthouse)
+    for (const {imported, service} of probed) await endToEnd(found, cluster, service, imported, lighthouse)
   })
 }

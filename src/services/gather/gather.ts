@@ -118,7 +118,7 @@ async function gatherCluster(client: KubeClient, cluster: string, options: Gathe
 
 export async function gather(options: GatherOptions, reporter: Reporter, announce: (line: string) => void): Promise<GatherOutcome> {
   const dir = resolve(options.dir)
-  const result = await onEachCluster({...options, dir} as GatherOptions, async (client, cluster) => {
+  const result = await onEachCluster(options, async (client, cluster) => {
     announce(`Gathering information from cluster "${cluster}"`)
     return gatherCluster(client, cluster, {...options, dir}, reporter)
   })
