@@ -5,6 +5,8 @@
  */
 import type {KubeObject} from '../k8s/objects.js'
 
+export type {KubeObject, PodObject} from '../k8s/objects.js'
+
 export const SUBMARINER_GROUP = 'submariner.io'
 export const OPERATOR_NAMESPACE = 'submariner-operator'
 export const BROKER_NAMESPACE = 'submariner-k8s-broker'
@@ -218,4 +220,31 @@ export interface GatewayStatus {
 
 export interface Gateway extends KubeObject {
   status?: GatewayStatus
+}
+
+/** Globalnet's objects (reference/dataplane.md §1.6). */
+export interface GlobalnetStatus {
+  conditions?: Condition[]
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>
+  matchExpressions?: Array<{key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[]}>
+}
+
+export interface ClusterGlobalEgressIP extends KubeObject {
+  spec?: {numGlobalIPs?: number}
+  status?: GlobalnetStatus & {allocatedIPs?: string[]}
+}
+
+export interface GlobalEgressIP extends KubeObject {
+  spec?: {numberOfIPs?: number; podSelector?: LabelSelector}
+  status?: GlobalnetStatus & {allocatedIPs?: string[]}
+}
+
+export type GlobalIngressTarget = 'ClusterIPService' | 'HeadlessServicePod' | 'HeadlessServiceEndpoints'
+
+export interface GlobalIngressIP extends KubeObject {
+  spec: {target: GlobalIngressTarget; serviceRef?: {name: string}; podRef?: {name: string}}
+  status?: GlobalnetStatus & {allocatedIP?: string}
 }

@@ -192,7 +192,8 @@ export function desiredSlices(plan: ServicePlan, localImport: ServiceImport, ser
       {
         addressType: k8sSlices[0]?.addressType ?? 'IPv4',
         apiVersion: 'discovery.k8s.io/v1',
-        endpoints: [{addresses: [localImport.spec.ips?.[0] ?? ''], conditions: {ready}}],
+        // With Globalnet this cluster's own clients get the ClusterIP; the broker copy carries the global IP.
+        endpoints: [{addresses: [(settings.globalnet ? service.spec.clusterIP : localImport.spec.ips?.[0]) ?? ''], conditions: {ready}}],
         kind: 'EndpointSlice',
         metadata: base(plan.service, k8sSlices[0]),
         ports: localImport.spec.ports.map((port) => ({name: port.name ?? '', port: port.port, protocol: port.protocol ?? 'TCP', ...(port.appProtocol ? {appProtocol: port.appProtocol} : {})})),
@@ -208,6 +209,28 @@ export function desiredSlices(plan: ServicePlan, localImport: ServiceImport, ser
     metadata: base(slice.metadata.name as string, slice),
     ports: slice.ports ?? [],
   }))
+}
+
+/**
+ * The broker copy of a local slice under Globalnet (reference/lighthouse.md §2.6): other clusters
+ * reach the export at global IPs, so each address becomes its global IP: the service's for a
+ * ClusterIP export, each backend's own for a headless one. A headless slice with a backend that has
+ * no global IP yet is left out until it has one, as upstream's.
+ */
+export function globalSliceOf(slice: EndpointSlice, localImport: ServiceImport, globalIpOf: (endpoint: NonNullable<EndpointSlice['endpoints']>[number], address: string) => string | undefined): EndpointSlice | undefined {
+  if (localImport.spec.type !== 'Headless') {
+    const ip = localImport.spec.ips?.[0]
+    return ip ? {...slice, endpoints: (slice.endpoints ?? []).map((endpoint) => ({...endpoint, addresses: [ip]}))} : undefined
+  }
+
+  const endpoints = []
+  for (const endpoint of slice.endpoints ?? []) {
+    const addresses = endpoint.addresses.map((address) => globalIpOf(endpoint, address))
+    if (addresses.some((address) => address === undefined)) return undefined
+    endpoints.push({...endpoint, addresses: addresses as string[]})
+  }
+
+  return {...slice, endpoints}
 }
 
 /** The exporting clusters in the aggregate's timestamp annotations, oldest first (ties by name). */

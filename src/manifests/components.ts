@@ -197,6 +197,7 @@ export function globalnetDaemonSet(spec: SubmarinerSpec, network: EffectiveNetwo
       value('SUBMARINER_CLUSTERID', spec.clusterID),
       value('SUBMARINER_CLUSTERCIDR', network.clusterCIDR),
       value('SUBMARINER_SERVICECIDR', network.serviceCIDR),
+      value('SUBMARINER_GLOBALCIDR', spec.globalCIDR ?? ''),
       value('SUBMARINER_METRICSPORT', PORTS.globalnet),
       field('NODE_NAME', 'spec.nodeName'),
       ...(uninstall ? [value('SUBMARINER_UNINSTALL', true)] : []),

@@ -32,10 +32,12 @@ import type {KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
 import {aggregateProblem, knownImportSpec} from '../../lib/broker-objects.js'
 import {sameContent} from '../../lib/canonical.js'
+import {ANNOTATION_HEADLESS_ENDPOINTS_IP} from '../../lib/globalnet/naming.js'
 import {aggregateName, importableNamespace, localImportName} from '../../lib/lighthouse.js'
 import {
   desiredSlices,
   exportConditions,
+  globalSliceOf,
   keysOf,
   planService,
   slicesOf,
@@ -161,9 +163,20 @@ export class LighthouseAgent {
   async #syncBrokerSlices(plan: ServicePlan, localSlices: EndpointSlice[]): Promise<boolean> {
     const {brokerNamespace, clusterId} = this.#settings
     const onBroker = slicesOf.onBroker(this.#caches.brokerSlices.indexed(plan.key), plan, clusterId, 'mine')
-    const copies = localSlices.map((slice) => mirrorOf(slice, brokerNamespace, {[CLUSTER_ID_LABEL]: clusterId, [LABEL_ORIGINATING_NAMESPACE]: plan.namespace}))
+    const published = this.#settings.globalnet && plan.localImport ? localSlices.flatMap((slice) => globalSliceOf(slice, plan.localImport as ServiceImport, (endpoint, address) => this.#globalIpOf(plan, endpoint, address)) ?? []) : localSlices
+    const copies = published.map((slice) => mirrorOf(slice, brokerNamespace, {[CLUSTER_ID_LABEL]: clusterId, [LABEL_ORIGINATING_NAMESPACE]: plan.namespace}))
     await syncMirrors(this.#broker, Resources.EndpointSlice, brokerNamespace, onBroker, copies)
     return localSlices.length > 0
+  }
+
+  /** A headless backend's global IP: its pod's GlobalIngressIP, or the one of its Endpoints address. */
+  #globalIpOf(plan: ServicePlan, endpoint: {targetRef?: {kind?: string; name?: string}}, address: string): string | undefined {
+    const ingress = this.#caches.globalIngressIPs?.list().filter((gip) => gip.metadata.namespace === plan.namespace) ?? []
+    const match =
+      endpoint.targetRef?.kind === 'Pod'
+        ? ingress.find((gip) => gip.spec?.target === 'HeadlessServicePod' && gip.spec.podRef?.name === endpoint.targetRef?.name)
+        : ingress.find((gip) => gip.spec?.target === 'HeadlessServiceEndpoints' && gip.spec.serviceRef?.name === plan.service && gip.metadata.annotations?.[ANNOTATION_HEADLESS_ENDPOINTS_IP] === address)
+    return match?.status?.allocatedIP || undefined
   }
 
   async #updateExportStatus(plan: ServicePlan, state: {onBroker: boolean; typeConflict: string | undefined}): Promise<void> {

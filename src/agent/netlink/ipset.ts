@@ -16,6 +16,12 @@ export class Ipsets {
       .map((line) => line.split(' ')[2] as string)
   }
 
+  /** The names of every set on this node. */
+  async names(): Promise<string[]> {
+    const output = await this.#tools.run('ipset', ['list', '-n'], {allowFailure: true})
+    return output.split('\n').map((line) => line.trim()).filter(Boolean)
+  }
+
   /** Creates the set if missing and makes its members exactly these. */
   async sync(name: string, members: string[]): Promise<void> {
     await this.#tools.run('ipset', ['create', name, 'hash:net', 'family', 'inet', 'hashsize', '1024', 'maxelem', '65536', '-exist'])

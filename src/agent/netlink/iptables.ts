@@ -35,9 +35,23 @@ export class Iptables {
   async syncChain(table: Table, chain: string, rules: string[][]): Promise<void> {
     const wanted = rules.map((rule) => `-A ${chain} ${rule.join(' ')}`)
     const current = await this.rules(table, chain)
-    if (current.length === wanted.length && current.every((line, index) => normalise(line) === normalise(wanted[index] as string))) return
+    if (current.length === wanted.length && current.every((line, index) => normalise(line) === normalise(wanted[index] as string))) {
+      // An empty chain reads like a missing one; a chain that others jump to must exist.
+      if (wanted.length === 0) await this.ensureChain(table, chain)
+      return
+    }
     const lines = [`*${table}`, `:${chain} - [0:0]`, ...wanted, 'COMMIT', '']
     await this.#tools.run('iptables-restore', ['-w', '--noflush'], {input: lines.join('\n')})
+  }
+
+  /** Creates an empty chain unless it exists (a chain another agent fills may be jumped to before it does). */
+  async ensureChain(table: Table, chain: string): Promise<void> {
+    if (!(await this.chainExists(table, chain))) await this.#run(['-t', table, '-N', chain], true)
+  }
+
+  /** Empties a chain, if it exists, and keeps it and the jumps to it. */
+  async flushChain(table: Table, chain: string): Promise<void> {
+    if (await this.chainExists(table, chain)) await this.#run(['-t', table, '-F', chain])
   }
 
   /** Ensures `-j TARGET` (with match) in a built-in chain, first or last. */

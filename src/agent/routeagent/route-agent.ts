@@ -15,6 +15,7 @@ import type {KubeObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
 import {containsIp, parseCidr} from '../../lib/cidr.js'
 import {gatewayIp, newestPerCluster, subnetsOverlap} from '../../lib/endpoints.js'
+import {CHAINS} from '../../lib/globalnet/naming.js'
 import {VERSION} from '../../lib/version.js'
 import {readEnvironment, type AgentEnvironment} from '../config.js'
 import {HealthChecker, type PingStatus} from '../gateway/health.js'
@@ -37,6 +38,7 @@ const REMOTE_CIDRS = 'SUBMARINER-REMOTECIDRS'
 const POSTROUTING = 'SUBMARINER-POSTROUTING'
 const INPUT = 'SUBMARINER-INPUT'
 const FORWARD = 'SUBMARINER-FORWARD'
+const GLOBALNET_EGRESS = CHAINS.egress
 
 interface NodeObject extends KubeObject {
   status?: {addresses?: Array<{type: string; address: string}>}
@@ -153,7 +155,14 @@ async function syncFirewall(deps: DataPlaneDeps, view: Topology, cni: {address: 
       ['-s', remote, '-d', local, '-j', 'ACCEPT'],
     ]),
   )
-  await iptables.syncChain('nat', POSTROUTING, [...(cni ? [['-s', '240.0.0.0/8', '-o', VX_SUBMARINER, '-j', 'SNAT', '--to-source', cni.address]] : []), ...accepts])
+  // With Globalnet, its egress chain comes first: translation before these ACCEPTs (reference/dataplane.md §5.2).
+  const globalnet = env.globalCIDRs.length > 0
+  if (globalnet) await iptables.ensureChain('nat', GLOBALNET_EGRESS)
+  await iptables.syncChain('nat', POSTROUTING, [
+    ...(globalnet ? [['-j', GLOBALNET_EGRESS]] : []),
+    ...(cni ? [['-s', '240.0.0.0/8', '-o', VX_SUBMARINER, '-j', 'SNAT', '--to-source', cni.address]] : []),
+    ...accepts,
+  ])
   await iptables.ensureJump('nat', 'POSTROUTING', POSTROUTING, 'first')
   await iptables.syncChain('filter', INPUT, [['-p', 'udp', '-m', 'udp', '--dport', String(VXLAN_PORT), '-j', 'ACCEPT']])
   await iptables.ensureJump('filter', 'INPUT', INPUT, 'last', ['-p', 'udp', '-m', 'udp'])
