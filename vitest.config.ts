@@ -8,7 +8,7 @@ class PathOrder extends BaseSequencer {
   }
 }
 
-// Three tiers, chosen by path: `unit` needs nothing but Node; `envtest` needs the lab's built
+// Three tiers (and the lab's Globalnet variant), chosen by path: `unit` needs nothing but Node; `envtest` needs the lab's built
 // Kubernetes binaries and starts its own API servers; `lab` needs the lab (root, network
 // namespaces) and runs one file at a time against it.
 export default defineConfig({
@@ -45,6 +45,18 @@ export default defineConfig({
           hookTimeout: 600_000,
           include: ['test/lab/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           name: 'lab',
+          sequence: {concurrent: false},
+          testTimeout: 300_000,
+        },
+      },
+      {
+        // Globalnet needs a lab with c3, which overlaps c1: npm test brings one up for it alone.
+        extends: true,
+        test: {
+          fileParallelism: false,
+          hookTimeout: 1_500_000,
+          include: ['test/globalnet/**/*.test.ts'],
+          name: 'globalnet',
           sequence: {concurrent: false},
           testTimeout: 300_000,
         },

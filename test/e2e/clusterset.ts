@@ -144,7 +144,7 @@ export async function probe(
   client: KubeClient,
   namespace: string,
   target: string,
-  options: {node?: string; protocol?: 'tcp' | 'udp' | 'http'; count?: number; timeoutMs?: number} = {},
+  options: {node?: string; protocol?: 'tcp' | 'udp' | 'http'; count?: number; timeoutMs?: number; labels?: Record<string, string>} = {},
 ): Promise<{pod: PodLike; result: ConnectResult | undefined; message: string}> {
   const name = `probe-${Date.now().toString(36)}-${podCounter++}`
   const pod = await runPodToCompletion(
@@ -152,7 +152,7 @@ export async function probe(
     {
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: {labels: {app: 'e2e-probe'}, name, namespace},
+      metadata: {labels: {app: 'e2e-probe', ...options.labels}, name, namespace},
       spec: {
         containers: [
           {

@@ -35,10 +35,18 @@ export class GlobalnetDataplane {
   }
 
   /** Uninstall: every Globalnet chain, jump and ipset. */
-  async remove(): Promise<void> {
-    await this.iptables.deleteChain('nat', CHAINS.ingress, [{from: 'PREROUTING'}])
-    await this.iptables.deleteChain('nat', CHAINS.egress, [{from: CHAINS.postrouting}])
-    for (const chain of EGRESS_ORDER) await this.iptables.deleteChain('nat', chain, [])
-    for (const name of (await this.ipsets.names()).filter((candidate) => candidate.startsWith(IPSET_PREFIX))) await this.ipsets.destroy(name)
+  remove(): Promise<void> {
+    return removeGlobalnet(this.iptables, this.ipsets)
   }
+}
+
+/**
+ * Removes every Globalnet chain, jump and ipset from this node. The route agent's uninstall runs it
+ * too, on every node: a node that was a gateway once (and is not now) has no globalnet pod to do it.
+ */
+export async function removeGlobalnet(iptables: Iptables, ipsets: Ipsets): Promise<void> {
+  await iptables.deleteChain('nat', CHAINS.ingress, [{from: 'PREROUTING'}])
+  await iptables.deleteChain('nat', CHAINS.egress, [{from: CHAINS.postrouting}])
+  for (const chain of EGRESS_ORDER) await iptables.deleteChain('nat', chain, [])
+  for (const name of (await ipsets.names()).filter((candidate) => candidate.startsWith(IPSET_PREFIX))) await ipsets.destroy(name)
 }

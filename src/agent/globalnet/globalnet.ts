@@ -156,12 +156,13 @@ export const globalnetRole: RoleModule = {
     follow()
     context.health.ready = true
     await aborted(context.signal)
+    // A leader that stops leaves no translation behind, and does so first: the grace period is short.
+    reconciler.leading = false
+    controller.stop()
+    await dataplane.flush().catch((error: unknown) => log.warn('could not flush the Globalnet chains', {error}))
     const ending = campaign
     ending?.stop.abort()
     await ending?.done
-    controller.stop()
-    // A leader that stops leaves no translation behind for the next one to contradict.
-    await dataplane.flush().catch((error: unknown) => log.warn('could not flush the Globalnet chains', {error}))
     client.close()
     return 0
   },

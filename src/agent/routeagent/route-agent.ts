@@ -19,6 +19,7 @@ import {CHAINS} from '../../lib/globalnet/naming.js'
 import {VERSION} from '../../lib/version.js'
 import {readEnvironment, type AgentEnvironment} from '../config.js'
 import {HealthChecker, type PingStatus} from '../gateway/health.js'
+import {removeGlobalnet} from '../globalnet/dataplane.js'
 import {createTools} from '../netlink/exec.js'
 import {Iptables} from '../netlink/iptables.js'
 import {Net, vtepAddress, vtepMac} from '../netlink/ip.js'
@@ -243,6 +244,9 @@ export async function cleanUpNode(deps: DataPlaneDeps): Promise<void> {
   await net.deleteRule(TABLE)
   await net.deleteLink(VX_SUBMARINER)
   await iptables.deleteChain('nat', POSTROUTING, [{from: 'POSTROUTING'}])
+  // Globalnet's egress chain was made here too (the jump above names it), and a node that led
+  // Globalnet once may have no globalnet pod left to remove its chains.
+  await removeGlobalnet(iptables, ipsets)
   await iptables.deleteChain('filter', INPUT, [{from: 'INPUT', match: ['-p', 'udp', '-m', 'udp']}])
   await iptables.deleteChain('filter', FORWARD, [{from: 'FORWARD'}])
   await iptables.deleteChain('mangle', POSTROUTING, [{from: 'POSTROUTING'}])

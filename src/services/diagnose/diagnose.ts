@@ -4,6 +4,10 @@
  * `all --contexts`, on every ordered pair). Returns every finding; the command renders them.
  */
 import type {KubeConnectionOptions} from '../../k8s/kubeconfig.js'
+import type {ServiceExport, ServiceObject} from '../../api/mcs.js'
+import type {ClusterGlobalEgressIP, GlobalEgressIP, GlobalIngressIP} from '../../api/submariner.js'
+import {Resources} from '../../k8s/resources.js'
+import {judgeGlobalnet} from '../../lib/diagnose-globalnet.js'
 import type {CheckResult} from '../../lib/diagnose-report.js'
 import {messageOf, SubctlError, usageError} from '../../lib/errors.js'
 import type {Reporter} from '../../lib/reporter.js'
@@ -44,7 +48,16 @@ export interface DiagnoseOutcome {
 async function checkGlobalnet(io: DiagnoseIo, cluster: DiagnoseCluster): Promise<void> {
   if (!cluster.submariner?.spec.globalCIDR) return
   await runStep(io, cluster, 'globalnet', 'Checking that Globalnet is correctly configured and functioning', async (found) => {
-    found.skip('Skipping the Globalnet checks: this version of Globalnet does not allocate global IPs yet, so there are no ClusterGlobalEgressIP, GlobalEgressIP or GlobalIngressIP objects to check')
+    const {client} = cluster
+    const [clusterEgress, egress, ingress, exports, services] = await Promise.all([
+      client.tryList<ClusterGlobalEgressIP>(Resources.ClusterGlobalEgressIP),
+      client.tryList<GlobalEgressIP>(Resources.GlobalEgressIP),
+      client.tryList<GlobalIngressIP>(Resources.GlobalIngressIP),
+      client.tryList<ServiceExport>(Resources.ServiceExport),
+      client.tryList<ServiceObject>(Resources.Service),
+    ])
+    const objects = {clusterEgress, egress, exports: exports.map((object) => ({name: object.metadata.name as string, namespace: object.metadata.namespace as string})), ingress, services}
+    for (const finding of judgeGlobalnet(objects)) found.add(finding)
   })
 }
 

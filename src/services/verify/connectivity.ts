@@ -5,7 +5,7 @@
  * Service; a large payload, told apart from a small one to name MTU problems; and the Gateway's
  * own report of the connection. Listeners are made once per run and place, and shared by specs.
  */
-import {OPERATOR_NAMESPACE, type Gateway} from '../../api/submariner.js'
+import {OPERATOR_NAMESPACE, type Gateway, type GlobalIngressIP} from '../../api/submariner.js'
 import type {ServiceModel} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
 import type {Verification} from '../../lib/verify-plan.js'
@@ -54,6 +54,32 @@ export function serviceOf(run: TestRun, listener: Listener): Promise<string> {
   return clusterIP
 }
 
+const globalIps = new WeakMap<Listener, Promise<string>>()
+
+/**
+ * Under Globalnet a remote pod is reached at a global IP: its listener's Service is exported, and
+ * the address is the GlobalIngressIP that Globalnet gives it (upstream's Globalnet variants).
+ */
+export function globalIpOf(run: TestRun, listener: Listener): Promise<string> {
+  let ip = globalIps.get(listener)
+  if (!ip) {
+    ip = serviceOf(run, listener).then(async () => {
+      await run.create(listener.cluster, {apiVersion: 'multicluster.x-k8s.io/v1alpha1', kind: 'ServiceExport', metadata: {name: listener.name}})
+      return run.until(`the global IP of ${listener.name} on ${listener.cluster.context}`, async () => (await listener.cluster.client.tryGet<GlobalIngressIP>(Resources.GlobalIngressIP, listener.name, run.namespace))?.status?.allocatedIP || undefined)
+    })
+    ip.catch(() => globalIps.delete(listener))
+    globalIps.set(listener, ip)
+  }
+
+  return ip
+}
+
+/** The address a spec connects to: the pod or its ClusterIP Service, or the global IP under Globalnet. */
+async function targetAddress(context: PairContext, listener: Listener, viaService: boolean | undefined): Promise<string> {
+  if (context.from.submariner?.spec.globalCIDR) return globalIpOf(context.run, listener)
+  return viaService ? serviceOf(context.run, listener) : listener.ip
+}
+
 function describeListener(listener: Listener): string {
   return `${listener.cluster.context}/${listener.node} listener ${listener.name}`
 }
@@ -91,7 +117,7 @@ function tcpSpec(test: TcpCase): Spec {
     async run(context) {
       const source = {hostNetwork: test.fromHost ?? false, node: needNode(context.from, test.from)}
       const listener = await listenerAt(context.run, context.to, needNode(context.to, test.to))
-      const address = test.viaService ? await serviceOf(context.run, listener) : listener.ip
+      const address = await targetAddress(context, listener, test.viaService)
       const {passed, probe, result} = await echoCheck(context, source, listener, address)
       if (!passed) throw new SpecFailure(`the listener did not echo the connector's data back`, probe)
       return `echoed, ${result.latencyMs?.min ?? '?'} ms`
@@ -125,9 +151,10 @@ function packetSizeSpec(key: Verification): Spec {
     async run(context) {
       const source = {node: needNode(context.from, 'non-gateway')}
       const listener = await listenerAt(context.run, context.to, needNode(context.to, 'non-gateway'))
-      const large = await echoCheck(context, source, listener, listener.ip, context.limits.packetSize)
+      const address = await targetAddress(context, listener, false)
+      const large = await echoCheck(context, source, listener, address, context.limits.packetSize)
       if (large.passed) return `${context.limits.packetSize} bytes echoed`
-      const small = await echoCheck({...context, limits: {...context.limits, connectionAttempts: 1}}, source, listener, listener.ip, SMALL_PAYLOAD)
+      const small = await echoCheck({...context, limits: {...context.limits, connectionAttempts: 1}}, source, listener, address, SMALL_PAYLOAD)
       if (small.passed) {
         throw new SpecFailure(
           `${context.limits.packetSize}-byte payloads did not get through, but ${SMALL_PAYLOAD}-byte ones did`,
