@@ -128,6 +128,18 @@ describe('Globalnet with overlapping clusters', () => {
     expect(await sourceEventually('c2', `${echoName}:80`)).toSatisfy((ip: string) => ip.startsWith('242.'))
   })
 
+  it('passes diagnose’s Globalnet check and verify’s Globalnet variants of basic connectivity', async () => {
+    const diagnosed = await subctl(['diagnose', 'all', '--context', 'c3', '-o', 'json'], {cwd: WORKDIR})
+    const results = (JSON.parse(diagnosed.stdout) as {results: Array<{check: string; status: string; message: string}>}).results.filter((result) => result.check === 'globalnet')
+    expect(results.map((result) => `${result.status}: ${result.message}`)).toEqual(['passed: Globalnet is correctly configured: the egress IPs and every exported service’s global IP are allocated'])
+
+    const verified = await subctl(['verify', '--context', 'c1', '--tocontext', 'c3', '--only', 'basic-connectivity', '-o', 'json'], {cwd: WORKDIR, timeoutMs: 600_000})
+    const specs = (JSON.parse(verified.stdout) as {results: Array<{status: string; name: string; message?: string}>}).results
+    expect(specs.length).toBeGreaterThan(0)
+    expect(specs.filter((spec) => spec.status !== 'passed'), verified.stdout).toEqual([])
+    expect(verified.code).toBe(0)
+  })
+
   it('gives pods a GlobalEgressIP selects its own source address, and only them', async () => {
     await withClient('c1', (client) =>
       client.apply<GlobalEgressIP>({apiVersion: 'submariner.io/v1', kind: 'GlobalEgressIP', metadata: {name: 'selected', namespace: NAMESPACE}, spec: {podSelector: {matchLabels: {'gn-egress': 'selected'}}}}),
