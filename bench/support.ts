@@ -22,14 +22,19 @@ export function percentile(values: number[], rank: number): number {
 export const round = (value: number, digits = 2) => Number(value.toFixed(digits))
 
 /** Brings the lab up if it is down; the returned function takes it down again unless it was up before or `keep`. */
-export async function withLab<T>(work: () => Promise<T>, options: {keep?: boolean} = {}): Promise<T> {
+export async function withLab<T>(work: () => Promise<T>, options: {keep?: boolean; clusters?: string} = {}): Promise<T> {
   // The benchmarks' tools (iperf3, dnsperf) are Debian packages the lab installs with its own,
   // also when the lab is already up.
   ensurePackages((line) => console.error(`bench: ${line}`))
-  const wasUp = readState()?.up === true
+  const clusters = options.clusters ?? DEFAULT_CLUSTERS
+  const state = readState()
+  const wasUp = state?.up === true
   if (!wasUp) {
     console.error('bench: the lab is down, bringing it up')
-    await up(DEFAULT_CLUSTERS, (line) => console.error(`lab: ${line}`))
+    await up(clusters, (line) => console.error(`lab: ${line}`))
+  } else {
+    const missing = clusters.split(',').filter((name) => !parseClusters(state?.clusters ?? '').some((cluster) => cluster.name === name))
+    if (missing.length > 0) throw new Error(`this benchmark needs the lab's ${missing.join(', ')}: npm run lab -- down, then npm run lab -- up --clusters ${clusters}`)
   }
 
   try {

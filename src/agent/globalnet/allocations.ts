@@ -69,9 +69,9 @@ export class Allocations {
   }
 }
 
-/** The Allocated condition, keeping the transition time of an unchanged one. */
-export function allocatedCondition(status: 'True' | 'False', reason: string, message: string, previous: Condition[] | undefined): Condition {
-  const before = previous?.find((condition) => condition.type === 'Allocated')
+/** A condition (Allocated, Updated), keeping the transition time of an unchanged one. */
+export function globalnetCondition(type: string, status: 'True' | 'False', reason: string, message: string, previous: Condition[] | undefined): Condition {
+  const before = previous?.find((condition) => condition.type === type)
   const same = before && before.status === status && before.reason === reason && before.message === message
-  return {lastTransitionTime: same ? before.lastTransitionTime : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), message, reason, status, type: 'Allocated'}
+  return {lastTransitionTime: same ? before.lastTransitionTime : new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), message, reason, status, type}
 }

@@ -20,7 +20,7 @@ import {clonedEndpoints, desiredIngress, ingressTargetIp, internalService, match
 import type {AgentEnvironment} from '../config.js'
 import type {Logger} from '../runtime/log.js'
 import {syncMirrors} from '../runtime/mirror.js'
-import {allocatedCondition, Allocations, type OwnerKind} from './allocations.js'
+import {Allocations, globalnetCondition, type OwnerKind} from './allocations.js'
 import type {GlobalnetDataplane} from './dataplane.js'
 
 export interface GlobalnetCaches {
@@ -249,7 +249,7 @@ export class GlobalnetReconciler {
       const service = caches.services.get(key)
       const ip = allocations.get(ownerOf('ingress', ingress))?.[0]
       if (!service || !ip) continue
-      services.push(...internalService(service, ip))
+      services.push(internalService(service, ip))
       const source = caches.endpoints.get(key)
       if (!service.spec.selector && source) endpoints.push(clonedEndpoints(service, source))
     }
@@ -274,7 +274,7 @@ export class GlobalnetReconciler {
   /** Writes a status (the IPs and one condition) unless it already says exactly that. */
   async #writeStatus(type: ResourceType, object: KubeObject & {status?: {conditions?: Condition[]}}, fields: Record<string, unknown>, [status, reason, message]: [string, string, string], conditionType = 'Allocated'): Promise<void> {
     const previous = object.status?.conditions
-    const condition = {...allocatedCondition(status as 'True' | 'False', reason, message, previous?.filter((entry) => entry.type === conditionType).map((entry) => ({...entry, type: 'Allocated'}))), type: conditionType}
+    const condition = globalnetCondition(conditionType, status as 'True' | 'False', reason, message, previous)
     const conditions = [...(previous ?? []).filter((entry) => entry.type !== conditionType), condition].sort((a, b) => a.type.localeCompare(b.type))
     const next = {...object.status, ...fields, conditions}
     for (const [key, value] of Object.entries(next)) if (value === undefined) delete (next as Record<string, unknown>)[key]

@@ -89,7 +89,7 @@ describe('what Globalnet wants', () => {
   })
 
   it('makes the internal Service with the global IP as its externalIP, the ports and the selector', () => {
-    const [internal] = internalService(service('web', {selector: {app: 'web'}}), '242.0.255.254') as Array<{metadata: {name: string; labels: Record<string, string>}; spec: Record<string, unknown>}>
+    const internal = internalService(service('web', {selector: {app: 'web'}}), '242.0.255.254') as {metadata: {name: string; labels: Record<string, string>}; spec: Record<string, unknown>}
     expect(internal?.metadata.name).toBe(internalServiceName('web'))
     expect(internal?.metadata.labels).toEqual({'submariner.io/exportedServiceRef': 'web'})
     expect(internal?.spec).toMatchObject({externalIPs: ['242.0.255.254'], ports: [{name: 'http', port: 80, protocol: 'TCP', targetPort: 8080}], selector: {app: 'web'}})

@@ -102,21 +102,18 @@ export function ingressTargetIp(ingress: GlobalIngressIP): string | undefined {
  * global IP, to the service's backends on the gateway. A selector-less service also gets its
  * Endpoints cloned under the internal name.
  */
-export function internalService(service: ServiceObject, globalIp: string): KubeObject[] {
+export function internalService(service: ServiceObject, globalIp: string): KubeObject {
   const name = internalServiceName(service.metadata.name as string)
   const namespace = service.metadata.namespace as string
   const labels = {[LABEL_EXPORTED_SERVICE_REF]: service.metadata.name as string}
   const ports = (service.spec.ports ?? []).map((port) => ({name: port.name, port: port.port, protocol: port.protocol ?? 'TCP', ...(port.targetPort === undefined ? {} : {targetPort: port.targetPort})}))
   const selector = service.spec.selector && Object.keys(service.spec.selector).length > 0 ? service.spec.selector : undefined
-  const objects: KubeObject[] = [
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: {labels, name, namespace},
-      spec: {externalIPs: [globalIp], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', ports, ...(selector ? {selector} : {})},
-    } as KubeObject,
-  ]
-  return objects
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {labels, name, namespace},
+    spec: {externalIPs: [globalIp], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', ports, ...(selector ? {selector} : {})},
+  } as KubeObject
 }
 
 /** The Endpoints clone of a selector-less service's Endpoints, for its internal Service. */
