@@ -99,6 +99,15 @@ describe('Globalnet with overlapping clusters', () => {
     const egress = await clusterEgressIps('c1')
     expect(egress).toHaveLength(8)
     for (const ip of egress) expect(containsIp(parseCidr(cidrs[0] as string)!, ip)).toBe(true)
+    // The gateways health-check each other at global IPs that Globalnet gives their Gateways.
+    const gateway = await withClient('c3', async (client) => (await client.list<Gateway>(Resources.Gateway, {namespace: 'submariner-operator'})).items.find((candidate) => candidate.status?.haStatus === 'active'))
+    const healthCheckIp = gateway?.metadata.annotations?.['submariner.io/globalIp'] ?? ''
+    expect(containsIp(parseCidr(cidrs[2] as string)!, healthCheckIp), healthCheckIp).toBe(true)
+    await eventually('c1 to measure the round trip to c3’s gateway at its global health check IP', async () => {
+      const gateways = await withClient('c1', (client) => client.list<Gateway>(Resources.Gateway, {namespace: 'submariner-operator'}))
+      const connection = gateways.items.flatMap((candidate) => candidate.status?.connections ?? []).find((entry) => entry.endpoint.cluster_id === 'c3')
+      return connection?.endpoint.healthCheckIP === healthCheckIp && connection.latencyRTT?.average ? connection : undefined
+    }, 60_000, 1000)
   })
 
   it('reaches a ClusterIP service of an overlapping cluster by its clusterset name, both ways, and the server sees a global source', async () => {

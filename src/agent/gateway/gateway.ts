@@ -10,6 +10,7 @@ import {brokerClient, brokerSettings} from '../../k8s/in-cluster.js'
 import {Informer} from '../../k8s/informer.js'
 import {Resources} from '../../k8s/resources.js'
 import {validObjectName} from '../../lib/cluster-id.js'
+import {ANNOTATION_GATEWAY_GLOBAL_IP} from '../../lib/globalnet/naming.js'
 import {endpointName, newestPerCluster, sameEndpoint} from '../../lib/endpoints.js'
 import {VERSION} from '../../lib/version.js'
 import type {AgentEnvironment} from '../config.js'
@@ -283,13 +284,14 @@ export class GatewayEngine {
     // Before this one says active, no other may: the lease is ours, so another Gateway that still
     // says active is a dead leader's last word (its process cannot refresh it any more).
     if (this.#active) await this.#demoteOthers(name)
-    await this.#client.apply<Gateway>({
+    const applied = await this.#client.apply<Gateway>({
       apiVersion: 'submariner.io/v1',
       kind: 'Gateway',
       metadata: {annotations: {'update-timestamp': String(Math.floor(Date.now() / 1000))}, name, namespace: this.#env.namespace},
       status,
     })
     this.#metrics.syncs.inc()
+    await this.#adoptGlobalHealthCheckIp(applied)
     if (!this.#active) return
     for (const gateway of await this.#client.tryList<Gateway>(Resources.Gateway, {namespace: this.#env.namespace})) {
       const refreshed = Number(gateway.metadata.annotations?.['update-timestamp'] ?? 0) * 1000
@@ -297,6 +299,20 @@ export class GatewayEngine {
         await this.#client.delete(Resources.Gateway, gateway.metadata.name as string, this.#env.namespace)
       }
     }
+  }
+
+  /**
+   * Under Globalnet the health check IP is a global IP that globalnet gives this node's Gateway
+   * (in its annotation, reference/dataplane.md §5.5): the Endpoint advertises it once it is there.
+   */
+  async #adoptGlobalHealthCheckIp(gateway: Gateway): Promise<void> {
+    if (this.#env.globalCIDRs.length === 0 || !this.#env.healthCheck.enabled) return
+    const ip = gateway.metadata.annotations?.[ANNOTATION_GATEWAY_GLOBAL_IP]
+    if (!ip || ip === this.#spec.healthCheckIP) return
+    this.#spec = {...this.#spec, healthCheckIP: ip}
+    this.#nat.local = this.#spec
+    this.#log.info('health check IP from Globalnet', {healthCheckIP: ip})
+    if (this.#active) await this.#client.apply<Endpoint>({apiVersion: 'submariner.io/v1', kind: 'Endpoint', metadata: {name: endpointName(this.#spec), namespace: this.#env.namespace}, spec: this.#spec})
   }
 
   async #demoteOthers(name: string): Promise<void> {

@@ -7,7 +7,7 @@
 import type {Condition} from '../../api/submariner.js'
 import {IpPool} from '../../lib/globalnet/ipam.js'
 
-export type OwnerKind = 'cluster-egress' | 'egress' | 'ingress'
+export type OwnerKind = 'cluster-egress' | 'egress' | 'ingress' | 'gateway'
 
 export interface Holding {
   kind: OwnerKind

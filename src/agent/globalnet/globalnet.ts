@@ -8,7 +8,7 @@
 import {Gauge} from 'prom-client'
 
 import type {ServiceExport, ServiceObject} from '../../api/mcs.js'
-import type {ClusterGlobalEgressIP, Endpoint, GlobalEgressIP, GlobalIngressIP} from '../../api/submariner.js'
+import type {ClusterGlobalEgressIP, Endpoint, Gateway, GlobalEgressIP, GlobalIngressIP} from '../../api/submariner.js'
 import type {KubeClient} from '../../k8s/client.js'
 import {inClusterClient} from '../../k8s/clients.js'
 import {Informer} from '../../k8s/informer.js'
@@ -23,6 +23,7 @@ import {createTools} from '../netlink/exec.js'
 import {Net} from '../netlink/ip.js'
 import {Iptables} from '../netlink/iptables.js'
 import {Ipsets} from '../netlink/ipset.js'
+import {cniAddress} from '../routeagent/route-agent.js'
 import {Controller} from '../runtime/controller.js'
 import {LeaderElector} from '../runtime/leader.js'
 import type {Logger} from '../runtime/log.js'
@@ -94,13 +95,15 @@ export const globalnetRole: RoleModule = {
       ingress: new Informer<GlobalIngressIP>(client, Resources.GlobalIngressIP, {log}),
       pods: new Informer<PodObject>(client, Resources.Pod, {log}),
       services: new Informer<ServiceObject>(client, Resources.Service, {log}),
+      gateways: new Informer<Gateway>(client, Resources.Gateway, {log, namespace: env.namespace}),
       submarinerEndpoints: new Informer<Endpoint>(client, Resources.Endpoint, {log, namespace: env.namespace}),
     }
-    const reconciler = new GlobalnetReconciler({caches, client, dataplane, env, globalCidr, log, onConverged: metrics(context, globalCidr)})
+    const net = new Net(tools)
+    const cniIp = (await cniAddress(net, env.clusterCIDRs))?.address
+    const reconciler = new GlobalnetReconciler({caches, client, cniIp, dataplane, env, globalCidr, log, onConverged: metrics(context, globalCidr)})
     const controller = new Controller(KEY, () => reconciler.reconcile(), log)
     for (const informer of Object.values(caches)) controller.watch(informer, () => [KEY])
 
-    const net = new Net(tools)
     const newElector = () =>
       new LeaderElector({
       client,

@@ -6,7 +6,7 @@
  * and programs the nat chains. A node that does not lead only keeps its chains empty.
  */
 import type {ServiceExport, ServiceObject} from '../../api/mcs.js'
-import type {ClusterGlobalEgressIP, Condition, Endpoint, GlobalEgressIP, GlobalIngressIP} from '../../api/submariner.js'
+import type {ClusterGlobalEgressIP, Condition, Endpoint, Gateway, GlobalEgressIP, GlobalIngressIP} from '../../api/submariner.js'
 import type {KubeClient} from '../../k8s/client.js'
 import {isAlreadyExists, isConflict, isNotFound} from '../../k8s/errors.js'
 import type {Informer} from '../../k8s/informer.js'
@@ -14,8 +14,9 @@ import type {KubeObject, PodObject} from '../../k8s/objects.js'
 import {Resources, type ResourceType} from '../../k8s/resources.js'
 import {sameContent} from '../../lib/canonical.js'
 import {parseCidr, overlaps} from '../../lib/cidr.js'
+import {validObjectName} from '../../lib/cluster-id.js'
 import {newestPerCluster} from '../../lib/endpoints.js'
-import {CLUSTER_EGRESS_NAME, DEFAULT_CLUSTER_EGRESS_IPS, egressIpsetName, LABEL_CLONED_FROM, LABEL_EXPORTED_SERVICE_REF, LABEL_SERVICE_REF} from '../../lib/globalnet/naming.js'
+import {ANNOTATION_GATEWAY_GLOBAL_IP, CLUSTER_EGRESS_NAME, DEFAULT_CLUSTER_EGRESS_IPS, egressIpsetName, LABEL_CLONED_FROM, LABEL_EXPORTED_SERVICE_REF, LABEL_SERVICE_REF} from '../../lib/globalnet/naming.js'
 import {clonedEndpoints, desiredIngress, ingressTargetIp, internalService, matchesSelector, natRules, podIp, type EgressState, type EndpointsObject} from '../../lib/globalnet/plan.js'
 import type {AgentEnvironment} from '../config.js'
 import type {Logger} from '../runtime/log.js'
@@ -32,6 +33,7 @@ export interface GlobalnetCaches {
   endpoints: Informer<EndpointsObject>
   pods: Informer<PodObject>
   submarinerEndpoints: Informer<Endpoint>
+  gateways: Informer<Gateway>
 }
 
 const MAX_IPS = 20
@@ -46,7 +48,7 @@ export class GlobalnetReconciler {
   readonly #selectors = new Map<string, string>()
 
   constructor(
-    readonly options: {client: KubeClient; caches: GlobalnetCaches; dataplane: GlobalnetDataplane; env: AgentEnvironment; globalCidr: string; log: Logger; onConverged?: (allocations: Allocations) => void},
+    readonly options: {client: KubeClient; caches: GlobalnetCaches; dataplane: GlobalnetDataplane; env: AgentEnvironment; globalCidr: string; log: Logger; cniIp?: string; onConverged?: (allocations: Allocations) => void},
   ) {}
 
   /** Whether the active local Endpoint is this node's. */
@@ -75,11 +77,19 @@ export class GlobalnetReconciler {
     const egressSets = await this.#allocateEgress(allocations)
     await this.#syncIngressObjects()
     const headless = await this.#allocateIngress(allocations)
+    const healthCheckIp = await this.#allocateGateways(allocations)
     allocations.releaseAllBut(this.#owners())
     await this.#syncInternalServices(allocations)
 
-    const {env} = this.options
-    const state: EgressState = {clusterEgressIps, egressSets: egressSets.map(({ips, podSelector, set}) => ({ips, podSelector, set})), headless, localCidrs: [...env.clusterCIDRs, ...env.serviceCIDRs], remoteGlobalCidrs: this.#remoteGlobalCidrs()}
+    const {cniIp, env} = this.options
+    const state: EgressState = {
+      clusterEgressIps,
+      egressSets: egressSets.map(({ips, podSelector, set}) => ({ips, podSelector, set})),
+      headless,
+      localCidrs: [...env.clusterCIDRs, ...env.serviceCIDRs],
+      remoteGlobalCidrs: this.#remoteGlobalCidrs(),
+      ...(healthCheckIp && cniIp ? {healthCheck: {cniIp, globalIp: healthCheckIp}} : {}),
+    }
     await this.options.dataplane.program(natRules(state), new Map(egressSets.map((entry) => [entry.set, entry.members])))
     this.options.onConverged?.(allocations)
     return {requeueAfterMs: RESYNC_MS}
@@ -107,6 +117,10 @@ export class GlobalnetReconciler {
     for (const object of caches.clusterEgress.list()) if (object.metadata.name === CLUSTER_EGRESS_NAME) restore(ownerOf('cluster-egress', object), 'cluster-egress', object.status?.allocatedIPs)
     for (const object of caches.egress.list()) restore(ownerOf('egress', object), 'egress', object.status?.allocatedIPs)
     for (const object of caches.ingress.list()) restore(ownerOf('ingress', object), 'ingress', object.status?.allocatedIP ? [object.status.allocatedIP] : [])
+    for (const object of caches.gateways.list()) {
+      const ip = object.metadata.annotations?.[ANNOTATION_GATEWAY_GLOBAL_IP]
+      restore(ownerOf('gateway', object), 'gateway', ip ? [ip] : [])
+    }
     log.info('leading Globalnet: reserved the recorded global IPs', {allocated: allocations.pool.allocated, cidr: this.options.globalCidr})
     return allocations
   }
@@ -117,6 +131,7 @@ export class GlobalnetReconciler {
       ...caches.clusterEgress.list().filter((object) => object.metadata.name === CLUSTER_EGRESS_NAME).map((object) => ownerOf('cluster-egress', object)),
       ...caches.egress.list().map((object) => ownerOf('egress', object)),
       ...caches.ingress.list().map((object) => ownerOf('ingress', object)),
+      ...(this.options.env.healthCheck.enabled ? caches.gateways.list().map((object) => ownerOf('gateway', object)) : []),
     ])
   }
 
@@ -236,6 +251,37 @@ export class GlobalnetReconciler {
     }
 
     return headless
+  }
+
+  /**
+   * One global IP per Gateway, in its annotation: the gateway engine advertises it as its health
+   * check IP (reference/dataplane.md §5.5). Returns this node's, which this node answers.
+   */
+  async #allocateGateways(allocations: Allocations): Promise<string | undefined> {
+    if (!this.options.env.healthCheck.enabled) return undefined
+    let own: string | undefined
+    for (const gateway of this.options.caches.gateways.list()) {
+      let ip: string | undefined
+      try {
+        ip = allocations.ensure(ownerOf('gateway', gateway), 'gateway', 1)[0]
+      } catch (error) {
+        this.options.log.warn('no global IP left for a Gateway’s health check', {error, gateway: gateway.metadata.name})
+      }
+
+      if (!ip) continue
+
+      if (gateway.metadata.annotations?.[ANNOTATION_GATEWAY_GLOBAL_IP] !== ip) {
+        // An update, as upstream's (its RBAC has no patch); a stale cache copy conflicts and is retried.
+        await this.options.client.update<Gateway>({...gateway, metadata: {...gateway.metadata, annotations: {...gateway.metadata.annotations, [ANNOTATION_GATEWAY_GLOBAL_IP]: ip}}}).catch((error: unknown) => {
+          if (isConflict(error)) throw new Error(`the Gateway ${gateway.metadata.name} changed meanwhile; retrying`)
+          if (!isNotFound(error)) throw error
+        })
+      }
+
+      if (gateway.metadata.name === validObjectName(this.options.env.nodeName)) own = ip
+    }
+
+    return own
   }
 
   /** The internal Service (and Endpoints clone) of each allocated ClusterIP GlobalIngressIP. */

@@ -104,6 +104,7 @@ describe('what Globalnet wants', () => {
         {ips: [], podSelector: true, set: 'SM-GN-ZERO'},
       ],
       headless: [{globalIp: '242.0.255.253', localIp: '10.8.0.10', target: 'HeadlessServicePod'}],
+      healthCheck: {cniIp: '10.8.1.1', globalIp: '242.0.255.252'},
       localCidrs: ['10.8.0.0/16', '10.88.0.0/16'],
       remoteGlobalCidrs: ['242.2.0.0/16', '242.1.0.0/16'],
     })
@@ -118,7 +119,10 @@ describe('what Globalnet wants', () => {
       'SM-GN-EGRESS-NS': [['-m', 'set', '--match-set', 'SM-GN-NS', 'src', ...mark, '242.0.255.250']],
       'SM-GN-EGRESS-PODS': [['-m', 'set', '--match-set', 'SM-GN-PODS', 'src', ...mark, '242.0.255.251']],
       'SUBMARINER-GN-EGRESS': ['SUBMARINER-GN-MARK', 'SM-GN-EGRESS-PODS', 'SM-GN-EGRESS-HDLS-PODS', 'SM-GN-EGRESS-HDLS-EPS', 'SM-GN-EGRESS-NS', 'SM-GN-EGRESS-CLUSTER'].map((chain) => ['-j', chain]),
-      'SUBMARINER-GN-INGRESS': [['-d', '242.0.255.253/32', '-j', 'DNAT', '--to-destination', '10.8.0.10']],
+      'SUBMARINER-GN-INGRESS': [
+        ['-d', '242.0.255.252/32', '-p', 'icmp', '-j', 'DNAT', '--to-destination', '10.8.1.1'],
+        ['-d', '242.0.255.253/32', '-j', 'DNAT', '--to-destination', '10.8.0.10'],
+      ],
       'SUBMARINER-GN-MARK': [
         ['-d', '242.1.0.0/16', '-j', 'MARK', '--set-xmark', '0xc0000/0xc0000'],
         ['-d', '242.2.0.0/16', '-j', 'MARK', '--set-xmark', '0xc0000/0xc0000'],

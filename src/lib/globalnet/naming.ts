@@ -32,6 +32,8 @@ export const LABEL_SERVICE_REF = 'submariner.io/serviceRef'
 export const LABEL_CLONED_FROM = 'endpoints.submariner.io/cloned-from'
 export const ANNOTATION_HEADLESS_POD_IP = 'submariner.io/headless-svc-pod-ip'
 export const ANNOTATION_HEADLESS_ENDPOINTS_IP = 'submariner.io/headless-svc-endpoints-ip'
+/** On a Gateway: its health-check global IP. */
+export const ANNOTATION_GATEWAY_GLOBAL_IP = 'submariner.io/globalIp'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 

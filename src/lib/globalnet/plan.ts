@@ -136,6 +136,8 @@ export interface EgressState {
   egressSets: Array<{set: string; podSelector: boolean; ips: string[]}>
   /** Headless GlobalIngressIPs: each backend's own address and its global IP. */
   headless: Array<{target: 'HeadlessServicePod' | 'HeadlessServiceEndpoints'; localIp: string; globalIp: string}>
+  /** This gateway's health-check global IP, answered by its CNI address (reference/dataplane.md §5.5). */
+  healthCheck?: {globalIp: string; cniIp: string}
 }
 
 export type ChainRules = Record<string, string[][]>
@@ -155,9 +157,10 @@ export function natRules(state: EgressState): ChainRules {
       .sort((a, b) => a.localIp.localeCompare(b.localIp))
       .map((entry) => ['-s', `${entry.localIp}/32`, ...snat([entry.globalIp])])
   return {
-    [CHAINS.ingress]: [...state.headless]
-      .sort((a, b) => a.globalIp.localeCompare(b.globalIp))
-      .map((entry) => ['-d', `${entry.globalIp}/32`, '-j', 'DNAT', '--to-destination', entry.localIp]),
+    [CHAINS.ingress]: [
+      ...(state.healthCheck ? [['-d', `${state.healthCheck.globalIp}/32`, '-p', 'icmp', '-j', 'DNAT', '--to-destination', state.healthCheck.cniIp]] : []),
+      ...[...state.headless].sort((a, b) => a.globalIp.localeCompare(b.globalIp)).map((entry) => ['-d', `${entry.globalIp}/32`, '-j', 'DNAT', '--to-destination', entry.localIp]),
+    ],
     [CHAINS.egress]: EGRESS_ORDER.map((chain) => ['-j', chain]),
     [CHAINS.mark]: [...state.remoteGlobalCidrs].sort().map((cidr) => ['-d', cidr, '-j', 'MARK', '--set-xmark', GLOBALNET_MARK]),
     [CHAINS.podEgress]: sets(true),
