@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {eventually, lab} from '../helpers/lab.js'
-import {deployEcho, dig, ensureClusterset, probeEventually, subctl, subctlOk, waitConnected, withClient} from './clusterset.js'
+import {deployEcho, deployWebStatefulSet, dig, ensureClusterset, probeEventually, subctl, subctlOk, waitConnected, withClient} from './clusterset.js'
 
 const NAMESPACE = 'e2e-discovery'
 const NAME = `echo.${NAMESPACE}.svc.clusterset.local`
@@ -84,35 +84,7 @@ describe('service discovery across clusters', () => {
   })
 
   it('resolves a headless Service per pod and per hostname', async () => {
-    await withClient('c2', async (client) => {
-      await client.apply({
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: {name: 'web', namespace: NAMESPACE},
-        spec: {clusterIP: 'None', ports: [{name: 'tcp', port: 8080}], selector: {app: 'web'}},
-      })
-      await client.apply({
-        apiVersion: 'apps/v1',
-        kind: 'StatefulSet',
-        metadata: {name: 'web', namespace: NAMESPACE},
-        spec: {
-          replicas: 2,
-          selector: {matchLabels: {app: 'web'}},
-          serviceName: 'web',
-          template: {
-            metadata: {labels: {app: 'web'}},
-            spec: {
-              containers: [{args: ['nettest', 'serve', '--tcp-port', '8080'], image: 'quay.io/submariner/nettest:devel', name: 'web', readinessProbe: {periodSeconds: 1, tcpSocket: {port: 8080}}}],
-              tolerations: [{effect: 'NoSchedule', key: 'node-role.kubernetes.io/control-plane'}],
-            },
-          },
-        },
-      })
-      await eventually('web-0 and web-1 to be ready', async () => {
-        const set = await client.get<KubeObject & {status?: {readyReplicas?: number}}>(Resources.StatefulSet, 'web', NAMESPACE)
-        return (set.status?.readyReplicas ?? 0) === 2
-      })
-    })
+    await withClient('c2', (client) => deployWebStatefulSet(client, NAMESPACE))
     await subctlOk(['export', 'service', 'web', '-n', NAMESPACE, '--context', 'c2'])
     const podIPs = await withClient('c2', async (client) =>
       Object.fromEntries(

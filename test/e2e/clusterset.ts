@@ -137,6 +137,30 @@ export async function deployEcho(client: KubeClient, namespace: string, name = '
   })
 }
 
+/** A headless Service `web` (port 8080) and its StatefulSet of two nettest servers (TCP 8080, HTTP 8000), ready. */
+export async function deployWebStatefulSet(client: KubeClient, namespace: string): Promise<void> {
+  const labels = {app: 'web'}
+  await client.apply({apiVersion: 'v1', kind: 'Service', metadata: {name: 'web', namespace}, spec: {clusterIP: 'None', ports: [{name: 'tcp', port: 8080}], selector: labels}})
+  await client.apply({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: {name: 'web', namespace},
+    spec: {
+      replicas: 2,
+      selector: {matchLabels: labels},
+      serviceName: 'web',
+      template: {
+        metadata: {labels},
+        spec: {
+          containers: [{args: ['nettest', 'serve', '--tcp-port', '8080', '--http-port', '8000'], image: AGENT_IMAGE, name: 'web', readinessProbe: {periodSeconds: 1, tcpSocket: {port: 8080}}}],
+          tolerations: [{effect: 'NoSchedule', key: 'node-role.kubernetes.io/control-plane'}],
+        },
+      },
+    },
+  })
+  await eventually(`${namespace}/web-0 and web-1 to be ready`, async () => ((await client.get<KubeObject & {status?: {readyReplicas?: number}}>(Resources.StatefulSet, 'web', namespace)).status?.readyReplicas ?? 0) === 2)
+}
+
 let podCounter = 0
 
 /** Runs `nettest connect` in a pod (on a node, or anywhere) and returns its parsed result. */

@@ -14,10 +14,10 @@ import type {ServiceObject} from '../../src/api/mcs.js'
 import type {ClusterGlobalEgressIP, Gateway, GlobalEgressIP, GlobalIngressIP, Submariner} from '../../src/api/submariner.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {containsIp, parseCidr} from '../../src/lib/cidr.js'
-import {activeGateway, addSecondGateway, deployEcho, dig, probe, removeSecondGateway, subctl, subctlOk, withClient} from '../e2e/clusterset.js'
+import {activeGateway, addSecondGateway, deployEcho, deployWebStatefulSet, dig, probe, removeSecondGateway, subctl, subctlOk, withClient} from '../e2e/clusterset.js'
 import {nodeState, type NodeState} from '../e2e/node-state.js'
 import {ROOT} from '../helpers/cli.js'
-import {AGENT_IMAGE, eventually} from '../helpers/lab.js'
+import {eventually} from '../helpers/lab.js'
 import {inNetns} from '../lab/sh.js'
 
 const CLUSTERS = ['c1', 'c2', 'c3'] as const
@@ -162,20 +162,7 @@ describe('Globalnet with overlapping clusters', () => {
   })
 
   it('resolves a headless StatefulSet per pod to per-pod global IPs, and each pod answers itself', async () => {
-    await withClient('c3', async (client) => {
-      await client.apply({apiVersion: 'v1', kind: 'Service', metadata: {name: 'web', namespace: NAMESPACE}, spec: {clusterIP: 'None', ports: [{name: 'http', port: 8000}], selector: {app: 'web'}}})
-      await client.apply({
-        apiVersion: 'apps/v1',
-        kind: 'StatefulSet',
-        metadata: {name: 'web', namespace: NAMESPACE},
-        spec: {
-          replicas: 2,
-          selector: {matchLabels: {app: 'web'}},
-          serviceName: 'web',
-          template: {metadata: {labels: {app: 'web'}}, spec: {containers: [{args: ['nettest', 'serve', '--tcp-port', '8080', '--http-port', '8000'], image: AGENT_IMAGE, name: 'web'}], tolerations: [{operator: 'Exists'}]}},
-        },
-      })
-    })
+    await withClient('c3', (client) => deployWebStatefulSet(client, NAMESPACE))
     await run(['export', 'service', '--context', 'c3', '--namespace', NAMESPACE, 'web'])
     const c3Cidr = parseCidr(await globalCidr('c3'))!
     for (const pod of ['web-0', 'web-1']) {
@@ -195,6 +182,12 @@ describe('Globalnet with overlapping clusters', () => {
   })
 
   it('moves the translation with the gateway when the active gateway pod is killed', async () => {
+    const allocatedIn = (cluster: string) =>
+      withClient(cluster, async (client) => ({
+        egress: (await client.get<ClusterGlobalEgressIP>(Resources.ClusterGlobalEgressIP, 'cluster-egress.submariner.io')).status?.allocatedIPs,
+        ingress: Object.fromEntries((await client.list<GlobalIngressIP>(Resources.GlobalIngressIP, {namespace: NAMESPACE})).items.map((object) => [object.metadata.name, object.status?.allocatedIP])),
+      }))
+    const allocatedBefore = await allocatedIn('c3')
     await addSecondGateway('c3')
     const old = await activeGateway('c3')
     expect(old).toBe('c3-worker')
@@ -217,6 +210,8 @@ describe('Globalnet with overlapping clusters', () => {
     }, 60_000, 1000)
     // c1 reaches c3 the other way round through the new gateway too.
     expect(await clusterEgressIps('c3')).toContain(await sourceEventually('c3', `echo1.${NAMESPACE}.svc.clusterset.local:80`))
+    // The new leader took back what the statuses recorded: every global IP is the same.
+    expect(await allocatedIn('c3')).toEqual(allocatedBefore)
   })
 
   it('releases a service’s global IP and internal Service when its export goes', async () => {
