@@ -19,7 +19,6 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 
-import {execa, type ResultPromise} from 'execa'
 import {Registry} from 'prom-client'
 
 import {LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SOURCE_CLUSTER, LABEL_SOURCE_NAMESPACE, MANAGED_BY_LIGHTHOUSE} from '../src/api/mcs.js'
@@ -27,7 +26,7 @@ import {ServiceIndex} from '../src/agent/dns/resolver.js'
 import {DnsServer} from '../src/agent/dns/server.js'
 import {nullLogger} from '../src/agent/runtime/log.js'
 import {ensureBinaries, ensurePackages} from '../test/lab/build.js'
-import {run, spawnLines} from '../test/lab/sh.js'
+import {run, spawnLines, startProcess} from '../test/lab/sh.js'
 import {median, percentile, round} from './support.js'
 
 const {values} = parseArgs({options: {runs: {type: 'string'}, seconds: {type: 'string'}, serve: {type: 'string'}}})
@@ -103,8 +102,8 @@ function queryFile(): string {
 }
 
 /** Starts a server process and waits until it answers on its port (wrapped: awaiting the process itself would wait for its end). */
-async function startServer(command: string, args: string[], readyWhen: RegExp): Promise<{process: ResultPromise}> {
-  const child = execa(command, args, {buffer: false, reject: false, stdin: 'ignore'})
+async function startServer(command: string, args: string[], readyWhen: RegExp): Promise<{process: ReturnType<typeof startProcess>}> {
+  const child = startProcess([command, ...args])
   let output = ''
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${command} did not start: ${output}`)), 30_000)

@@ -5,7 +5,6 @@
  * table and in -o json, and mends it. gather writes the bundle of c1 and c2 with nothing secret
  * in it.
  */
-import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
@@ -340,7 +339,7 @@ describe('subctl gather', () => {
       const psk = await client.get<Secret>(Resources.Secret, 'submariner-ipsec-psk', OPERATOR)
       return {psk: psk.data?.psk as string, token: Buffer.from(broker.data?.token as string, 'base64').toString('utf8')}
     })
-    const grep = (text: string, dir: string) => execFileSync('grep', ['-rlF', '--', text, dir], {encoding: 'utf8'}).trim()
+    const grep = (text: string, dir: string) => sh(['grep', '-rlF', '--', text, dir]).trim()
     const grepNone = (text: string, dir: string) => {
       try {
         return grep(text, dir)
