@@ -9,6 +9,7 @@
  * on the way: a firewall between the nodes, a security group, the sender's own rules.
  */
 import {randomBytes} from 'node:crypto'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {OPERATOR_NAMESPACE, type Endpoint, type Gateway} from '../../api/submariner.js'
 import type {PodObject, ServiceModel} from '../../k8s/objects.js'
@@ -41,7 +42,7 @@ async function sniff(sniffer: {cluster: DiagnoseCluster; node: string; command: 
   try {
     await snifferPod.running()
     // tcpdump needs a moment after the container starts before it captures.
-    await new Promise((resolve) => setTimeout(resolve, 2000))
+    await sleep(2000)
     clientPod = await ProbePod.start(client.cluster.client, client.cluster.probe, {command: client.command, hostNetwork: client.hostNetwork, name: 'validate-client', placement: {kind: 'non-gateway'}})
     await clientPod.running()
     return {clientPod, sniffed: await snifferPod.output()}
