@@ -85,6 +85,11 @@ export class Pinger {
         this.#status = {message: `Failed to successfully ping the remote endpoint IP ${this.ip}`, status: 'error'}
         this.#unanswered = 0
         this.#samples = []
+        // A new ping process pings with a new ICMP identifier, so a new conntrack entry: the old
+        // one keeps the NAT decision of its first packet (say, before Globalnet's SNAT existed on a
+        // gateway that just took over), and every ping refreshes it, so it would never heal.
+        this.#child?.stop()
+        this.start()
       }
     }
   }

@@ -99,7 +99,8 @@ export const globalnetRole: RoleModule = {
       submarinerEndpoints: new Informer<Endpoint>(client, Resources.Endpoint, {log, namespace: env.namespace}),
     }
     const net = new Net(tools)
-    const cniIp = (await cniAddress(net, env.clusterCIDRs))?.address
+    // A node may get its pod-network address after this pod starts: asked again until it has one.
+    const cniIp = async () => (await cniAddress(net, env.clusterCIDRs))?.address
     const reconciler = new GlobalnetReconciler({caches, client, cniIp, dataplane, env, globalCidr, log, onConverged: metrics(context, globalCidr)})
     const controller = new Controller(KEY, () => reconciler.reconcile(), log)
     for (const informer of Object.values(caches)) controller.watch(informer, () => [KEY])

@@ -44,11 +44,13 @@ export class GlobalnetReconciler {
   /** Set once per leadership: the statuses have been reserved back into the pool. */
   #allocations: Allocations | undefined
   #flushed = false
+  /** This node's address on the pod network, once it has one (the health check's DNAT target). */
+  #cniIp: string | undefined
   /** Each GlobalEgressIP's pod selector when first seen: it cannot change (upstream's rule). */
   readonly #selectors = new Map<string, string>()
 
   constructor(
-    readonly options: {client: KubeClient; caches: GlobalnetCaches; dataplane: GlobalnetDataplane; env: AgentEnvironment; globalCidr: string; log: Logger; cniIp?: string; onConverged?: (allocations: Allocations) => void},
+    readonly options: {client: KubeClient; caches: GlobalnetCaches; dataplane: GlobalnetDataplane; env: AgentEnvironment; globalCidr: string; log: Logger; cniIp: () => Promise<string | undefined>; onConverged?: (allocations: Allocations) => void},
   ) {}
 
   /** Whether the active local Endpoint is this node's. */
@@ -77,18 +79,18 @@ export class GlobalnetReconciler {
     const egressSets = await this.#allocateEgress(allocations)
     await this.#syncIngressObjects()
     const headless = await this.#allocateIngress(allocations)
-    const healthCheckIp = await this.#allocateGateways(allocations)
+    const healthCheck = await this.#allocateGateways(allocations)
     allocations.releaseAllBut(this.#owners())
     await this.#syncInternalServices(allocations)
 
-    const {cniIp, env} = this.options
+    const {env} = this.options
     const state: EgressState = {
       clusterEgressIps,
       egressSets: egressSets.map(({ips, podSelector, set}) => ({ips, podSelector, set})),
       headless,
       localCidrs: [...env.clusterCIDRs, ...env.serviceCIDRs],
       remoteGlobalCidrs: this.#remoteGlobalCidrs(),
-      ...(healthCheckIp && cniIp ? {healthCheck: {cniIp, globalIp: healthCheckIp}} : {}),
+      ...(healthCheck ? {healthCheck} : {}),
     }
     await this.options.dataplane.program(natRules(state), new Map(egressSets.map((entry) => [entry.set, entry.members])))
     this.options.onConverged?.(allocations)
@@ -254,23 +256,32 @@ export class GlobalnetReconciler {
   }
 
   /**
-   * One global IP per Gateway, in its annotation: the gateway engine advertises it as its health
-   * check IP (reference/dataplane.md §5.5). Returns this node's, which this node answers.
+   * This node's Gateway gets a global IP in its annotation once its CNI address is known (reference
+   * /dataplane.md §5.5): the gateway engine advertises it as its health check IP, and this node
+   * DNATs it to that address. Other Gateways keep the IPs their annotations record, reserved.
+   * Returns this node's IP and CNI address.
    */
-  async #allocateGateways(allocations: Allocations): Promise<string | undefined> {
+  async #allocateGateways(allocations: Allocations): Promise<EgressState['healthCheck']> {
     if (!this.options.env.healthCheck.enabled) return undefined
-    let own: string | undefined
+    this.#cniIp ??= await this.options.cniIp()
+    let own: EgressState['healthCheck']
     for (const gateway of this.options.caches.gateways.list()) {
+      const owner = ownerOf('gateway', gateway)
+      const recorded = gateway.metadata.annotations?.[ANNOTATION_GATEWAY_GLOBAL_IP]
+      if (gateway.metadata.name !== validObjectName(this.options.env.nodeName) || !this.#cniIp) {
+        if (recorded && !allocations.get(owner)) allocations.restore(owner, 'gateway', [recorded])
+        continue
+      }
+
       let ip: string | undefined
       try {
-        ip = allocations.ensure(ownerOf('gateway', gateway), 'gateway', 1)[0]
+        ip = allocations.ensure(owner, 'gateway', 1)[0]
       } catch (error) {
-        this.options.log.warn('no global IP left for a Gateway’s health check', {error, gateway: gateway.metadata.name})
+        this.options.log.warn('no global IP left for the Gateway’s health check', {error, gateway: gateway.metadata.name})
       }
 
       if (!ip) continue
-
-      if (gateway.metadata.annotations?.[ANNOTATION_GATEWAY_GLOBAL_IP] !== ip) {
+      if (recorded !== ip) {
         // An update, as upstream's (its RBAC has no patch); a stale cache copy conflicts and is retried.
         await this.options.client.update<Gateway>({...gateway, metadata: {...gateway.metadata, annotations: {...gateway.metadata.annotations, [ANNOTATION_GATEWAY_GLOBAL_IP]: ip}}}).catch((error: unknown) => {
           if (isConflict(error)) throw new Error(`the Gateway ${gateway.metadata.name} changed meanwhile; retrying`)
@@ -278,7 +289,7 @@ export class GlobalnetReconciler {
         })
       }
 
-      if (gateway.metadata.name === validObjectName(this.options.env.nodeName)) own = ip
+      own = {cniIp: this.#cniIp, globalIp: ip}
     }
 
     return own
