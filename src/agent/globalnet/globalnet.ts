@@ -15,7 +15,6 @@ import {Informer} from '../../k8s/informer.js'
 import type {PodObject} from '../../k8s/objects.js'
 import {Resources} from '../../k8s/resources.js'
 import {cidrProblem} from '../../lib/cidr.js'
-import {newestPerCluster} from '../../lib/endpoints.js'
 import {LABEL_CLONED_FROM, LABEL_EXPORTED_SERVICE_REF, LEASE_NAME} from '../../lib/globalnet/naming.js'
 import type {EndpointsObject} from '../../lib/globalnet/plan.js'
 import {readEnvironment} from '../config.js'
@@ -107,33 +106,33 @@ export const globalnetRole: RoleModule = {
 
     const newElector = () =>
       new LeaderElector({
-      client,
-      // A holder whose node no longer hosts the active gateway translates nothing that arrives.
-      holderIsDead: (holder) => {
-        const active = newestPerCluster(caches.submarinerEndpoints.list()).get(env.clusterId)?.spec.hostname
-        return active !== undefined && holder.replace(/-submariner-gateway$/, '') !== active
-      },
-      identity: `${env.nodeName}-submariner-gateway`,
-      log,
-      name: LEASE_NAME,
-      namespace: env.namespace,
-      onStartedLeading: async () => {
-        for (const [path, value] of [
-          ['net/ipv4/tcp_mtu_probing', '2'],
-          ['net/ipv4/tcp_base_mss', '1024'],
-        ]) {
-          await net.sysctl(path as string, value as string).catch((error: unknown) => log.warn('could not set a sysctl', {error, path}))
-        }
+        client,
+        // A holder whose node no longer hosts the active gateway translates nothing that arrives.
+        holderIsDead: (holder) => {
+          const active = reconciler.activeGatewayNode()
+          return active !== undefined && holder.replace(/-submariner-gateway$/, '') !== active
+        },
+        identity: `${env.nodeName}-submariner-gateway`,
+        log,
+        name: LEASE_NAME,
+        namespace: env.namespace,
+        onStartedLeading: async () => {
+          for (const [path, value] of [
+            ['net/ipv4/tcp_mtu_probing', '2'],
+            ['net/ipv4/tcp_base_mss', '1024'],
+          ]) {
+            await net.sysctl(path as string, value as string).catch((error: unknown) => log.warn('could not set a sysctl', {error, path}))
+          }
 
-        reconciler.leading = true
-        controller.queue.add(KEY)
-      },
-      onStoppedLeading: () => {
-        reconciler.leading = false
-        controller.queue.add(KEY)
-      },
-      ...LEASE,
-    })
+          reconciler.leading = true
+          controller.queue.add(KEY)
+        },
+        onStoppedLeading: () => {
+          reconciler.leading = false
+          controller.queue.add(KEY)
+        },
+        ...LEASE,
+      })
 
     // Campaign only while this node holds the active gateway; stepping aside releases the lease.
     // A new campaign starts once the last one has released: they share one identity.

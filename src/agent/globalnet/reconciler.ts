@@ -53,10 +53,13 @@ export class GlobalnetReconciler {
     readonly options: {client: KubeClient; caches: GlobalnetCaches; dataplane: GlobalnetDataplane; env: AgentEnvironment; globalCidr: string; log: Logger; cniIp: () => Promise<string | undefined>; onConverged?: (allocations: Allocations) => void},
   ) {}
 
-  /** Whether the active local Endpoint is this node's. */
+  /** The node of the active local Endpoint, as far as the cache knows. */
+  activeGatewayNode(): string | undefined {
+    return newestPerCluster(this.options.caches.submarinerEndpoints.list()).get(this.options.env.clusterId)?.spec.hostname
+  }
+
   isActiveGateway(): boolean {
-    const local = newestPerCluster(this.options.caches.submarinerEndpoints.list()).get(this.options.env.clusterId)
-    return local?.spec.hostname === this.options.env.nodeName
+    return this.activeGatewayNode() === this.options.env.nodeName
   }
 
   async reconcile(): Promise<{requeueAfterMs: number}> {

@@ -39,7 +39,6 @@ const REMOTE_CIDRS = 'SUBMARINER-REMOTECIDRS'
 const POSTROUTING = 'SUBMARINER-POSTROUTING'
 const INPUT = 'SUBMARINER-INPUT'
 const FORWARD = 'SUBMARINER-FORWARD'
-const GLOBALNET_EGRESS = CHAINS.egress
 
 interface NodeObject extends KubeObject {
   status?: {addresses?: Array<{type: string; address: string}>}
@@ -158,9 +157,9 @@ async function syncFirewall(deps: DataPlaneDeps, view: Topology, cni: {address: 
   )
   // With Globalnet, its egress chain comes first: translation before these ACCEPTs (reference/dataplane.md §5.2).
   const globalnet = env.globalCIDRs.length > 0
-  if (globalnet) await iptables.ensureChain('nat', GLOBALNET_EGRESS)
+  if (globalnet) await iptables.ensureChain('nat', CHAINS.egress)
   await iptables.syncChain('nat', POSTROUTING, [
-    ...(globalnet ? [['-j', GLOBALNET_EGRESS]] : []),
+    ...(globalnet ? [['-j', CHAINS.egress]] : []),
     ...(cni ? [['-s', '240.0.0.0/8', '-o', VX_SUBMARINER, '-j', 'SNAT', '--to-source', cni.address]] : []),
     ...accepts,
   ])
