@@ -21,6 +21,8 @@ export const ANNOTATION_GLOBALNET_ENABLED = 'lighthouse.submariner.io/globalnet-
 export const ANNOTATION_USE_CLUSTERSET_IP = 'lighthouse.submariner.io/use-clusterset-ip'
 export const ANNOTATION_CLUSTERSET_IP_ALLOCATED_BY = 'lighthouse.submariner.io/clusterset-ip-allocated-by'
 export const ANNOTATION_TIMESTAMP_PREFIX = 'timestamp.submariner.io/'
+/** On the broker's aggregate, per exporting cluster: what its export says (type, exported labels and annotations), as JSON. */
+export const ANNOTATION_EXPORT_PREFIX = 'export.lighthouse.submariner.io/'
 
 export interface ServicePort {
   name?: string
@@ -30,7 +32,7 @@ export interface ServicePort {
 }
 
 export interface ServiceExport extends KubeObject {
-  spec?: object
+  spec?: {exportedLabels?: Record<string, string>; exportedAnnotations?: Record<string, string>}
   status?: {conditions?: Condition[]}
 }
 
@@ -40,6 +42,9 @@ export interface ServiceImportSpec {
   ips?: string[]
   sessionAffinity?: string
   sessionAffinityConfig?: {clientIP?: {timeoutSeconds?: number}}
+  ipFamilies?: string[]
+  internalTrafficPolicy?: string
+  trafficDistribution?: string
 }
 
 export interface ServiceImport extends KubeObject {

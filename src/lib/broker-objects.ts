@@ -79,6 +79,9 @@ export function knownImportSpec(spec: ServiceImportSpec): ServiceImportSpec {
     ...(spec.ips ? {ips: spec.ips} : {}),
     ...(spec.sessionAffinity ? {sessionAffinity: spec.sessionAffinity} : {}),
     ...(spec.sessionAffinityConfig?.clientIP ? {sessionAffinityConfig: {clientIP: {timeoutSeconds: spec.sessionAffinityConfig.clientIP.timeoutSeconds}}} : {}),
+    ...(spec.ipFamilies ? {ipFamilies: spec.ipFamilies} : {}),
+    ...(spec.internalTrafficPolicy ? {internalTrafficPolicy: spec.internalTrafficPolicy} : {}),
+    ...(spec.trafficDistribution ? {trafficDistribution: spec.trafficDistribution} : {}),
   }
 }
 

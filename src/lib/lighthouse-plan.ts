@@ -5,6 +5,7 @@
  * agent/lighthouse/agent.ts reads the caches, calls these, and writes the difference.
  */
 import {
+  ANNOTATION_EXPORT_PREFIX,
   ANNOTATION_GLOBALNET_ENABLED,
   ANNOTATION_PUBLISH_NOT_READY,
   ANNOTATION_TIMESTAMP_PREFIX,
@@ -21,11 +22,13 @@ import {
   type EndpointSlice,
   type ServiceExport,
   type ServiceImport,
+  type ServiceImportSpec,
   type ServiceObject,
   type ServicePort,
 } from '../api/mcs.js'
 import {CLUSTER_ID_LABEL, type Condition} from '../api/submariner.js'
 import {validServiceKey} from './broker-objects.js'
+import {sameContent} from './canonical.js'
 import {validObjectName} from './cluster-id.js'
 import {
   condition,
@@ -152,6 +155,9 @@ export function planService(
       ...(ip ? {ips: [ip]} : {}),
       ...(serviceObject.spec.sessionAffinity ? {sessionAffinity: serviceObject.spec.sessionAffinity} : {}),
       ...(serviceObject.spec.sessionAffinityConfig ? {sessionAffinityConfig: serviceObject.spec.sessionAffinityConfig} : {}),
+      ...(serviceObject.spec.ipFamilies?.length ? {ipFamilies: serviceObject.spec.ipFamilies} : {}),
+      ...(serviceObject.spec.internalTrafficPolicy ? {internalTrafficPolicy: serviceObject.spec.internalTrafficPolicy} : {}),
+      ...(serviceObject.spec.trafficDistribution ? {trafficDistribution: serviceObject.spec.trafficDistribution} : {}),
     },
     status: {clusters: [{cluster: settings.clusterId}]},
   }
@@ -233,6 +239,82 @@ export function globalSliceOf(slice: EndpointSlice, localImport: ServiceImport, 
   return {...slice, endpoints}
 }
 
+/** The aggregate's fields that the oldest export decides (reference/lighthouse.md §2.5). */
+const WINNING_FIELDS = ['sessionAffinity', 'sessionAffinityConfig', 'ipFamilies', 'internalTrafficPolicy', 'trafficDistribution'] as const
+
+/** The fields of a cluster's import that it gives the aggregate when its export is the oldest. */
+export function winningSpecOf(local: ServiceImport): Partial<ServiceImportSpec> {
+  return Object.fromEntries(WINNING_FIELDS.flatMap((field) => (local.spec[field] === undefined ? [] : [[field, local.spec[field]]])))
+}
+
+/** The aggregate's spec with the oldest export's session affinity, IP families and traffic policies. */
+export function withWinningSpec(spec: ServiceImportSpec, local: ServiceImport): ServiceImportSpec {
+  const kept = Object.fromEntries(Object.entries(spec).filter(([field]) => !(WINNING_FIELDS as readonly string[]).includes(field))) as unknown as ServiceImportSpec
+  return {...kept, ...winningSpecOf(local)}
+}
+
+/** What one cluster's export says, as its record on the broker's aggregate holds it. */
+export interface ExportRecord {
+  type: ServiceImportSpec['type']
+  labels: Record<string, string>
+  annotations: Record<string, string>
+}
+
+/** The aggregate annotation holding a cluster's export record. */
+export const exportRecordKey = (clusterId: string): string => ANNOTATION_EXPORT_PREFIX + validObjectName(clusterId).slice(0, 63)
+
+export function exportRecordOf(exportObject: ServiceExport | undefined, type: ServiceImportSpec['type']): ExportRecord {
+  return {annotations: exportObject?.spec?.exportedAnnotations ?? {}, labels: exportObject?.spec?.exportedLabels ?? {}, type}
+}
+
+const isStringMap = (value: unknown): value is Record<string, string> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((entry) => typeof entry === 'string')
+
+/** The export records on an aggregate, by cluster (as its annotation key names it); a malformed one counts as absent. */
+export function exportRecords(annotations: Record<string, string>): Map<string, ExportRecord> {
+  const records = new Map<string, ExportRecord>()
+  for (const [key, value] of Object.entries(annotations)) {
+    if (!key.startsWith(ANNOTATION_EXPORT_PREFIX)) continue
+    try {
+      const parsed = JSON.parse(value) as Partial<ExportRecord>
+      if ((parsed.type === 'ClusterSetIP' || parsed.type === 'Headless') && isStringMap(parsed.labels) && isStringMap(parsed.annotations)) {
+        records.set(key.slice(ANNOTATION_EXPORT_PREFIX.length), {annotations: parsed.annotations, labels: parsed.labels, type: parsed.type})
+      }
+    } catch {
+      // Another agent's garbage is not this cluster's conflict: ignored.
+    }
+  }
+
+  return records
+}
+
+/**
+ * The conflicts every exporting cluster reports from the aggregate's records (KEP 1645: the oldest
+ * export wins, and every export involved says Conflict): a type that differs from the aggregate's,
+ * and exported labels or annotations that differ from the oldest export's. `winner` is the oldest
+ * export of the aggregate's type, whose exported labels and annotations the imports carry.
+ */
+export function recordConflicts(aggregate: ServiceImport, clusterId: string): {type?: string; metadata?: string; winner?: ExportRecord} {
+  const annotations = aggregate.metadata.annotations ?? {}
+  const records = exportRecords(annotations)
+  const oldestFirst = exportersOldestFirst(annotations)
+  const order = [...oldestFirst, ...[...records.keys()].filter((cluster) => !oldestFirst.includes(cluster)).sort()].filter((cluster) => records.has(cluster))
+  const members = order.filter((cluster) => records.get(cluster)?.type === aggregate.spec.type)
+  const winnerCluster = members[0]
+  const winner = winnerCluster === undefined ? undefined : records.get(winnerCluster)
+  const mine = records.get(validObjectName(clusterId).slice(0, 63))
+  const result: {type?: string; metadata?: string; winner?: ExportRecord} = winner ? {winner} : {}
+  if (!mine || mine.type !== aggregate.spec.type) return result
+  const list = `[${order.join(', ')}]`
+  if (order.length > members.length) result.type = `The service type conflicts between the constituent clusters ${list}: the type ("${aggregate.spec.type}") of the oldest export is used`
+  const differs = members.some((cluster) => {
+    const record = records.get(cluster) as ExportRecord
+    return !sameContent(record.labels, winner?.labels ?? {}) || !sameContent(record.annotations, winner?.annotations ?? {})
+  })
+  if (differs) result.metadata = `The exported labels and annotations conflict between the constituent clusters [${members.join(', ')}]: the ones of the oldest export (${winnerCluster}) are used`
+  return result
+}
+
 /** The exporting clusters in the aggregate's timestamp annotations, oldest first (ties by name). */
 export function exportersOldestFirst(annotations: Record<string, string>): string[] {
   return Object.keys(annotations)
@@ -266,7 +348,10 @@ export function portConflict(aggregate: ServiceImport, byCluster: Array<[string,
 }
 
 /** The export's conditions after this reconcile: Valid, Ready and the merged Conflict. */
-export function exportConditions(plan: ServicePlan, state: {onBroker: boolean; typeConflict: string | undefined; portConflict: string | undefined}): Condition[] | undefined {
+export function exportConditions(
+  plan: ServicePlan,
+  state: {onBroker: boolean; typeConflict: string | undefined; portConflict: string | undefined; recorded?: {type?: string; metadata?: string}},
+): Condition[] | undefined {
   let conditions = plan.exportObject?.status?.conditions
   if (plan.valid) conditions = withCondition(conditions, plan.valid)
   if (!plan.localImport) {
@@ -279,7 +364,9 @@ export function exportConditions(plan: ServicePlan, state: {onBroker: boolean; t
     conditions = withCondition(conditions, condition('Ready', 'False', 'AwaitingExport', 'ServiceImport created - awaiting aggregation on the broker'))
   }
 
-  conditions = withConflict(conditions, 'ConflictingType', state.typeConflict)
+  // typeConflict: this export lost to the aggregate's type; recorded.type: this one won, another lost.
+  conditions = withConflict(conditions, 'ConflictingType', state.typeConflict ?? state.recorded?.type)
+  conditions = withConflict(conditions, 'ConflictingExportedMetadata', state.recorded?.metadata)
   return withConflict(conditions, 'ConflictingPorts', state.portConflict)
 }
 

@@ -46,6 +46,9 @@ describe('conditions', () => {
     expect(conditions[0]).toMatchObject({message: 'types differ', reason: 'ConflictingType', status: 'True'})
     conditions = withConflict(conditions, 'ConflictingType', undefined)
     expect(conditions[0]).toMatchObject({reason: 'NoConflicts', status: 'False'})
+    // A conflict after NoConflicts starts afresh, and says the same thing the next time round.
+    conditions = withConflict(withConflict(conditions, 'ConflictingPorts', 'ports differ'), 'ConflictingPorts', 'ports differ')
+    expect(conditions[0]).toMatchObject({message: 'ports differ', reason: 'ConflictingPorts', status: 'True'})
     expect(withConflict([], 'ConflictingType', undefined)).toEqual([])
   })
 })

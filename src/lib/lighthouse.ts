@@ -71,8 +71,10 @@ export function withCondition(conditions: Condition[] | undefined, next: Conditi
  */
 export function withConflict(conditions: Condition[] | undefined, reason: string, message: string | undefined): Condition[] {
   const existing = (conditions ?? []).find((entry) => entry.type === 'Conflict')
-  const reasons = existing?.reason ? existing.reason.split(',') : []
-  const messages = existing?.message ? existing.message.split('\n') : []
+  // A Conflict that is not True (NoConflicts) holds no reasons to merge with.
+  const active = existing?.status === 'True'
+  const reasons = active && existing.reason ? existing.reason.split(',') : []
+  const messages = active && existing.message ? existing.message.split('\n') : []
   const index = reasons.indexOf(reason)
   if (message === undefined) {
     if (!existing) return conditions ?? []

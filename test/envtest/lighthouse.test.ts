@@ -113,7 +113,11 @@ describe('the Lighthouse agent against API servers', () => {
     const imported = await member('c1').get<ServiceImport>(Resources.ServiceImport, 'nginx', NAMESPACE)
     expect(imported.spec.type).toBe('ClusterSetIP')
     expect(imported.status?.clusters).toEqual([{cluster: 'c1'}])
+    // The older export is involved too: it says Conflict, and stays Ready (KEP 1645).
+    await eventually('c1’s export to report the type conflict', async () => (await conditionOf('c1', 'nginx', 'Conflict'))?.reason === 'ConflictingType', 30_000, 200)
+    expect(await conditionOf('c1', 'nginx', 'Ready')).toMatchObject({status: 'True'})
     await unexport('c2', 'nginx')
+    await eventually('c1’s type conflict to clear', async () => (await conditionOf('c1', 'nginx', 'Conflict'))?.status === 'False', 30_000, 200)
   })
 
   it('merges the ports of two exporters (by name), and says so in a Conflict on each export', async () => {

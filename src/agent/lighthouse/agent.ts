@@ -43,6 +43,7 @@ import {
   slicesOf,
   portConflict,
   portsByCluster,
+  recordConflicts,
   type LighthouseSettings,
   type ServicePlan,
 } from '../../lib/lighthouse-plan.js'
@@ -63,7 +64,8 @@ export interface LighthouseCaches {
   globalIngressIPs?: Informer<KubeObject & {spec?: {target?: string; serviceRef?: {name: string}; podRef?: {name: string}}; status?: {allocatedIP?: string}}>
 }
 
-const ROUTING_ANNOTATIONS = [LABEL_SERVICE_NAME, LABEL_SOURCE_NAMESPACE]
+/** Keys that mark a per-cluster import or an aggregate: an imported copy never carries them. */
+const ROUTING_KEYS = [LABEL_SERVICE_NAME, LABEL_SOURCE_NAMESPACE]
 
 export class LighthouseAgent {
   readonly #local: KubeClient
@@ -105,7 +107,8 @@ export class LighthouseAgent {
     const localSlices = await this.#syncLocalSlices(plan, exported)
     const onBroker = await this.#syncBrokerSlices(plan, localSlices)
     if (exported && aggregate) await this.#aggregates.syncPorts(plan, aggregate)
-    await this.#updateExportStatus(plan, {onBroker, typeConflict})
+    const recorded = aggregate ? recordConflicts(aggregate, this.#settings.clusterId) : {}
+    await this.#updateExportStatus(plan, {onBroker, recorded, typeConflict})
     await this.#syncImported(plan)
   }
 
@@ -179,7 +182,7 @@ export class LighthouseAgent {
     return match?.status?.allocatedIP || undefined
   }
 
-  async #updateExportStatus(plan: ServicePlan, state: {onBroker: boolean; typeConflict: string | undefined}): Promise<void> {
+  async #updateExportStatus(plan: ServicePlan, state: {onBroker: boolean; typeConflict: string | undefined; recorded: {type?: string; metadata?: string}}): Promise<void> {
     const exported = plan.exportObject
     if (!exported) return
     const conditions = exportConditions(plan, {...state, portConflict: this.#portConflict(plan)})
@@ -214,11 +217,13 @@ export class LighthouseAgent {
     const existing = this.#caches.imports.get(plan.key)
     const imported = existing && !existing.metadata.labels?.[LABEL_SERVICE_NAME] ? existing : undefined
     if (genuine && allowed && aggregate) {
-      const kept = Object.fromEntries(Object.entries(annotations).filter(([key]) => !ROUTING_ANNOTATIONS.includes(key)))
+      // Only what the oldest export names in exportedLabels and exportedAnnotations (KEP 1645).
+      const winner = recordConflicts(aggregate, clusterId).winner
+      const exported = (entries: Record<string, string> | undefined) => Object.fromEntries(Object.entries(entries ?? {}).filter(([key]) => !ROUTING_KEYS.includes(key)))
       await upsert(this.#local, imported, {
         apiVersion: 'multicluster.x-k8s.io/v1alpha1',
         kind: 'ServiceImport',
-        metadata: {annotations: kept, name: plan.service, namespace: plan.namespace},
+        metadata: {annotations: exported(winner?.annotations), labels: exported(winner?.labels), name: plan.service, namespace: plan.namespace},
         spec: knownImportSpec(aggregate.spec),
         status: {clusters: (aggregate.status?.clusters ?? []).map((entry) => ({cluster: entry.cluster}))},
       })

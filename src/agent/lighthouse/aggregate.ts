@@ -22,7 +22,7 @@ import {sameContent} from '../../lib/canonical.js'
 import {parseCidr} from '../../lib/cidr.js'
 import {validObjectName} from '../../lib/cluster-id.js'
 import {aggregateName, exportTimestamp, samePorts, unionPorts} from '../../lib/lighthouse.js'
-import {exportersOldestFirst, portsByCluster, type LighthouseSettings, type ServicePlan} from '../../lib/lighthouse-plan.js'
+import {exportRecordKey, exportRecordOf, exportersOldestFirst, portsByCluster, winningSpecOf, withWinningSpec, type LighthouseSettings, type ServicePlan} from '../../lib/lighthouse-plan.js'
 import type {Logger} from '../runtime/log.js'
 import {ClustersetIPAllocator} from './clusterset-ip.js'
 
@@ -77,8 +77,16 @@ export class Aggregates {
 
       const clusters = current?.status?.clusters ?? []
       const member = clusters.some((entry) => entry.cluster === clusterId)
+      const recordKey = exportRecordKey(clusterId)
       try {
         if (!plan.localImport) {
+          if (current && !member && current.metadata.annotations?.[recordKey] !== undefined) {
+            // A conflicting export that never joined leaves its record behind it.
+            const {[recordKey]: _gone, ...annotations} = current.metadata.annotations
+            await this.#broker.update<ServiceImport>({...current, metadata: {...current.metadata, annotations}})
+            return {}
+          }
+
           if (!current || !member) return {}
           const remaining = clusters.filter((entry) => entry.cluster !== clusterId)
           if (remaining.length === 0) {
@@ -88,7 +96,7 @@ export class Aggregates {
             return {}
           }
 
-          const {[timestampKey]: _removed, ...annotations} = current.metadata.annotations ?? {}
+          const {[timestampKey]: _removed, [recordKey]: _record, ...annotations} = current.metadata.annotations ?? {}
           const updated = await this.#broker.update<ServiceImport>({...current, metadata: {...current.metadata, annotations}})
           await this.#broker.update<ServiceImport>({...updated, status: {clusters: remaining}}, 'status')
           return {}
@@ -96,6 +104,7 @@ export class Aggregates {
 
         const local = plan.localImport
         const timestamp = exportTimestamp(plan.exportObject?.metadata.creationTimestamp)
+        const record = JSON.stringify(exportRecordOf(plan.exportObject, local.spec.type))
         if (!current) {
           const useIp = this.#useClustersetIP(local)
           const ip = local.spec.type === 'ClusterSetIP' && useIp ? await this.#clustersetIPs.reserve(plan.key) : undefined
@@ -107,6 +116,7 @@ export class Aggregates {
                 [LABEL_SERVICE_NAME]: plan.service,
                 [LABEL_SOURCE_NAMESPACE]: plan.namespace,
                 [timestampKey]: timestamp,
+                [recordKey]: record,
                 ...(local.spec.type === 'ClusterSetIP' ? {[ANNOTATION_USE_CLUSTERSET_IP]: String(Boolean(ip))} : {}),
                 ...(ip ? {[ANNOTATION_CLUSTERSET_IP_ALLOCATED_BY]: clusterId} : {}),
               },
@@ -117,8 +127,7 @@ export class Aggregates {
               ports: [],
               type: local.spec.type,
               ...(ip ? {ips: [ip]} : {}),
-              ...(local.spec.sessionAffinity ? {sessionAffinity: local.spec.sessionAffinity} : {}),
-              ...(local.spec.sessionAffinityConfig ? {sessionAffinityConfig: local.spec.sessionAffinityConfig} : {}),
+              ...winningSpecOf(local),
             },
           })
           const aggregate = await this.#broker.update<ServiceImport>({...created, status: {clusters: [{cluster: clusterId}]}}, 'status')
@@ -127,16 +136,19 @@ export class Aggregates {
         }
 
         if (current.spec.type !== local.spec.type) {
+          // Not a member, but its record tells the members (and the oldest) that it conflicts.
+          if (current.metadata.annotations?.[recordKey] !== record) {
+            await this.#broker.update<ServiceImport>({...current, metadata: {...current.metadata, annotations: {...current.metadata.annotations, [recordKey]: record}}})
+          }
+
           return {conflict: `The local service type ("${local.spec.type}") does not match the type ("${current.spec.type}") of the existing exported service`}
         }
 
-        const annotations = {...current.metadata.annotations, [timestampKey]: timestamp}
+        const annotations = {...current.metadata.annotations, [timestampKey]: timestamp, [recordKey]: record}
         if (local.spec.type === 'ClusterSetIP' && annotations[ANNOTATION_USE_CLUSTERSET_IP] === undefined) annotations[ANNOTATION_USE_CLUSTERSET_IP] = 'false'
-        // The oldest exporter's session affinity wins.
+        // The oldest exporter's session affinity, IP families and traffic policies win.
         const oldest = exportersOldestFirst(annotations)[0]
-        const spec = oldest === validObjectName(clusterId).slice(0, 63)
-          ? {...current.spec, sessionAffinity: local.spec.sessionAffinity, sessionAffinityConfig: local.spec.sessionAffinityConfig}
-          : current.spec
+        const spec = oldest === validObjectName(clusterId).slice(0, 63) ? withWinningSpec(current.spec, local) : current.spec
         let updated = current
         if (!sameContent(annotations, current.metadata.annotations) || !sameContent(spec, current.spec)) {
           updated = await this.#broker.update<ServiceImport>({...current, metadata: {...current.metadata, annotations}, spec})
