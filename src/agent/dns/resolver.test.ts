@@ -120,6 +120,27 @@ describe('ServiceIndex', () => {
     expect(index.resolve('_metrics._udp.c1.web.default.svc.clusterset.local', 'SRV', ZONES)).toEqual({answers: [], rcode: 'NOERROR', zone: 'clusterset.local'})
   })
 
+  it('answers one SRV record for ports that differ only in protocol (tcp/42 and udp/42)', () => {
+    const index = new ServiceIndex('c1')
+    const ports = [{name: 'tcp', port: 42, protocol: 'TCP'}, {name: 'udp', port: 42, protocol: 'UDP'}]
+    index.upsertImport(serviceImport('hello', 'ClusterSetIP', {ips: ['243.0.0.1'], ports}))
+    index.upsertSlice(slice('hello', 'c2', [{addresses: ['10.99.0.4']}], ports))
+    expect(ips(index.resolve('hello.default.svc.clusterset.local', 'SRV', ZONES))).toEqual([{port: 42, priority: 0, target: 'hello.default.svc.clusterset.local', weight: 50}])
+    expect(ips(index.resolve('hello.default.svc.clusterset.local', 'A', ZONES))).toEqual(['243.0.0.1'])
+    index.upsertImport(serviceImport('db', 'Headless'))
+    index.upsertSlice(slice('db', 'c2', [{addresses: ['10.9.1.5'], hostname: 'db-0'}], ports))
+    expect(ips(index.resolve('db.default.svc.clusterset.local', 'SRV', ZONES))).toEqual([{port: 42, priority: 0, target: 'db-0.c2.db.default.svc.clusterset.local', weight: 50}])
+  })
+
+  it('names a headless endpoint without a hostname by its dashed address in SRV, and still answers its pod’s name', () => {
+    const index = new ServiceIndex('c1')
+    index.upsertImport(serviceImport('hello', 'Headless'))
+    index.upsertSlice(slice('hello', 'c2', [{addresses: ['10.9.1.5'], targetRef: {kind: 'Pod', name: 'hello-7d9f-abcde'}}]))
+    expect(ips(index.resolve('hello.default.svc.clusterset.local', 'SRV', ZONES))).toEqual([{port: 80, priority: 0, target: '10-9-1-5.c2.hello.default.svc.clusterset.local', weight: 50}])
+    expect(ips(index.resolve('10-9-1-5.c2.hello.default.svc.clusterset.local', 'A', ZONES))).toEqual(['10.9.1.5'])
+    expect(ips(index.resolve('hello-7d9f-abcde.c2.hello.default.svc.clusterset.local', 'A', ZONES))).toEqual(['10.9.1.5'])
+  })
+
   it('forgets a service when its import and its slices are gone, and ignores slices of other namespaces', () => {
     const index = new ServiceIndex('c1')
     const nginx = serviceImport('nginx', 'ClusterSetIP')

@@ -41,8 +41,8 @@ interface ClusterRecord {
   ip?: string
   ports: ServicePort[]
   healthy: boolean
-  /** Headless: every ready endpoint address, with its hostname. */
-  endpoints: Array<{ip: string; hostname?: string}>
+  /** Headless: every ready endpoint address, with its hostname and its pod's name. */
+  endpoints: Array<{ip: string; hostname?: string; pod?: string}>
 }
 
 interface ServiceEntry {
@@ -56,6 +56,9 @@ interface ServiceEntry {
 }
 
 const DNS_VERSION = '1.0.0'
+
+/** An address as a DNS label (KEP 1645: the SRV target of an endpoint without a hostname). */
+const dashed = (ip: string) => ip.replaceAll('.', '-').replaceAll(':', '-')
 
 export class ServiceIndex {
   readonly #services = new Map<string, ServiceEntry>()
@@ -136,9 +139,10 @@ export class ServiceIndex {
         record.ports = ports
         for (const endpoint of slice.endpoints ?? []) {
           if (endpoint.conditions?.ready === false && !publishNotReady) continue
-          const hostname = endpoint.hostname || (endpoint.targetRef?.kind?.toLowerCase() === 'pod' ? endpoint.targetRef.name : undefined)
+          const hostname = endpoint.hostname || undefined
+          const pod = endpoint.targetRef?.kind?.toLowerCase() === 'pod' ? endpoint.targetRef.name : undefined
           for (const ip of endpoint.addresses) {
-            if (!record.endpoints.some((existing) => existing.ip === ip)) record.endpoints.push({ip, ...(hostname ? {hostname} : {})})
+            if (!record.endpoints.some((existing) => existing.ip === ip)) record.endpoints.push({ip, ...(hostname ? {hostname} : {}), ...(pod ? {pod} : {})})
           }
         }
 
@@ -206,7 +210,8 @@ export class ServiceIndex {
       if (entry.type === 'ClusterSetIP') return a(record.ip ? [record.ip] : [])
       if (extra.length === 2) {
         const host = extra[0] as string
-        const ips = record.endpoints.filter((endpoint) => endpoint.hostname?.toLowerCase() === host).map((endpoint) => endpoint.ip)
+        // The endpoint's hostname, its address with dashes (what SRV targets name), or its pod's name.
+        const ips = record.endpoints.filter((endpoint) => [endpoint.hostname, dashed(endpoint.ip), endpoint.pod].some((name) => name?.toLowerCase() === host)).map((endpoint) => endpoint.ip)
         return ips.length > 0 ? a(ips) : {answers: [], rcode: 'NXDOMAIN', zone}
       }
 
@@ -241,21 +246,22 @@ export class ServiceIndex {
       targets =
         entry.type === 'ClusterSetIP'
           ? [{ports: record.ports, target: `${cluster}.${serviceName}`}]
-          : record.endpoints.map((endpoint) => ({ports: record.ports, target: `${endpoint.hostname ?? endpoint.ip.replaceAll('.', '-')}.${cluster}.${serviceName}`}))
+          : record.endpoints.map((endpoint) => ({ports: record.ports, target: `${endpoint.hostname ?? dashed(endpoint.ip)}.${cluster}.${serviceName}`}))
     } else if (entry.type === 'ClusterSetIP') {
       const ports = entry.clustersetIps.length > 0 ? entry.importPorts : intersectPorts([...entry.clusters.values()].map((record) => record.ports))
       targets = [{ports, target: serviceName}]
     } else {
       targets = [...entry.clusters]
         .filter(([clusterId]) => this.#isConnected(clusterId))
-        .flatMap(([clusterId, record]) => record.endpoints.map((endpoint) => ({ports: record.ports, target: `${endpoint.hostname ?? endpoint.ip.replaceAll('.', '-')}.${clusterId}.${serviceName}`})))
+        .flatMap(([clusterId, record]) => record.endpoints.map((endpoint) => ({ports: record.ports, target: `${endpoint.hostname ?? dashed(endpoint.ip)}.${clusterId}.${serviceName}`})))
     }
 
     const answers: Answer[] = []
     for (const target of targets) {
       const ports = portQualified ? target.ports.filter((port) => (port.name ?? '').toLowerCase() === portName && (port.protocol ?? 'TCP').toLowerCase() === protocol) : target.ports
       if (ports.length === 0) return {answers: [], rcode: 'NOERROR', zone}
-      for (const port of ports) answers.push({data: {port: port.port, priority: 0, target: target.target, weight: 50}, name, type: 'SRV'})
+      // tcp/42 and udp/42 make the same record: an RRset holds no duplicates (RFC 2181 §5).
+      for (const port of new Set(ports.map((entry) => entry.port))) answers.push({data: {port, priority: 0, target: target.target, weight: 50}, name, type: 'SRV'})
     }
 
     return {answers, rcode: 'NOERROR', zone}
