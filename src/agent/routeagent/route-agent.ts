@@ -5,7 +5,8 @@
  * the gateway it receives that traffic, and rule/table 150 route the remote subnets to the cable.
  * iptables chains keep cross-cluster traffic from being masqueraded and clamp TCP MSS. One
  * level-triggered reconcile derives everything from the Endpoints and Nodes the API holds, so a
- * gateway failover is just another reconcile.
+ * gateway failover is just another reconcile. A second loop (clusterset-ip.ts) makes the clusterset
+ * IPs virtual IPs on this node.
  */
 import type {Connection, Endpoint, LatencyRTT} from '../../api/submariner.js'
 import type {KubeClient} from '../../k8s/client.js'
@@ -25,6 +26,7 @@ import {Iptables} from '../netlink/iptables.js'
 import {Net, vtepAddress, vtepMac} from '../netlink/ip.js'
 import {Ipsets} from '../netlink/ipset.js'
 import {Controller} from '../runtime/controller.js'
+import {clustersetIpController, removeClustersetIp} from './clusterset-ip.js'
 import type {Logger} from '../runtime/log.js'
 import {aborted, type RoleModule} from '../runtime/role.js'
 
@@ -246,6 +248,7 @@ export async function cleanUpNode(deps: DataPlaneDeps): Promise<void> {
   // Globalnet's egress chain was made here too (the jump above names it), and a node that led
   // Globalnet once may have no globalnet pod left to remove its chains.
   await removeGlobalnet(iptables, ipsets)
+  await removeClustersetIp(iptables)
   await iptables.deleteChain('filter', INPUT, [{from: 'INPUT', match: ['-p', 'udp', '-m', 'udp']}])
   await iptables.deleteChain('filter', FORWARD, [{from: 'FORWARD'}])
   await iptables.deleteChain('mangle', POSTROUTING, [{from: 'POSTROUTING'}])
@@ -297,10 +300,14 @@ export const routeAgentRole: RoleModule = {
     )
       .watch(endpoints, () => ['node'])
       .watch(nodes, () => ['node'])
+    const clustersetIps = clustersetIpController(client, env, deps.iptables, log)
     await controller.start()
+    await clustersetIps.start()
     controller.queue.add('node')
+    clustersetIps.queue.add('rules')
     await aborted(context.signal)
     controller.stop()
+    clustersetIps.stop()
     health.stop()
     await publisher.remove().catch((error: unknown) => log.warn('could not delete the RouteAgent', {error: String(error)}))
     client.close()
