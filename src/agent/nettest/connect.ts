@@ -138,7 +138,9 @@ function udpAttempt(host: string, targetPort: number, payload: Buffer, timeout: 
 
 function httpAttempt(host: string, targetPort: number, timeout: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest({host, path: '/', port: targetPort, timeout}, (response) => {
+    // A connection of its own per attempt (Node 20's global agent keeps them alive): each attempt
+    // tests the path anew, as a load balancer or a clusterset IP sees a new client connection.
+    const request = httpRequest({agent: false, host, path: '/', port: targetPort, timeout}, (response) => {
       let body = ''
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => {
