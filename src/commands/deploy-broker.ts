@@ -28,7 +28,7 @@ export default class DeployBroker extends SubctlCommand {
     components: Flags.string({default: 'service-discovery,connectivity', description: 'Components to deploy: service-discovery, connectivity'}),
     'custom-domains': Flags.string({delimiter: ',', description: 'Extra DNS domains for multi-cluster service discovery', multiple: true}),
     'dry-run': dryRunFlag,
-    'enable-clusterset-ip': Flags.boolean({default: false, description: 'Allocate clusterset IPs for exported services by default'}),
+    'enable-clusterset-ip': Flags.boolean({allowNo: true, default: true, description: 'Give exported services clusterset IPs that carry traffic (upstream’s default is false)'}),
     globalnet: Flags.boolean({default: false, description: 'Enable Globalnet, for clusters whose CIDRs overlap'}),
     'globalnet-cidr-range': Flags.string({default: DEFAULT_GLOBALNET_CIDR_RANGE, description: 'Global CIDR supernet for Globalnet'}),
     'globalnet-cluster-size': Flags.integer({default: DEFAULT_GLOBALNET_CLUSTER_SIZE, description: 'Default number of global IPs per cluster (rounded up to a power of two)'}),

@@ -37,7 +37,7 @@ export default class Join extends SubctlCommand {
     'coredns-custom-configmap': Flags.string({description: 'Put the CoreDNS forwarding in this ConfigMap: [NAMESPACE/]NAME'}),
     'custom-domains': Flags.string({delimiter: ',', description: 'DNS domains for service discovery (default: the broker’s)', multiple: true}),
     'dry-run': dryRunFlag,
-    'enable-clusterset-ip': Flags.boolean({default: false, description: 'Allocate clusterset IPs for exported services by default'}),
+    'enable-clusterset-ip': Flags.boolean({allowNo: true, description: 'Give exported services clusterset IPs that carry traffic (default: as the broker says; deploy-broker enables it)'}),
     'force-udp-encaps': Flags.boolean({default: false, description: 'Force UDP encapsulation of IPsec'}),
     'gateway-nodes': Flags.string({delimiter: ',', description: 'Label these nodes as gateways instead of asking (comma-separated)', multiple: true}),
     globalnet: Flags.boolean({allowNo: true, default: true, description: 'Take part in Globalnet when the broker enables it'}),

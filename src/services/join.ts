@@ -65,7 +65,8 @@ export interface JoinOptions {
   ignoreRequirements: boolean
   checkBrokerCertificate: boolean
   brokerURL?: string | undefined
-  enableClustersetIP: boolean
+  /** Undefined: as the broker says. */
+  enableClustersetIP?: boolean | undefined
   clustersetIPCIDR?: string | undefined
   imageOverrides: string[]
   proxy: ProxySettings
@@ -241,7 +242,7 @@ export async function join(options: JoinOptions, reporter: Reporter, prompts?: J
     }
 
     let clustersetIP: Allocation | undefined
-    let clustersetIPEnabled = options.enableClustersetIP
+    let clustersetIPEnabled = options.enableClustersetIP ?? false
     if (serviceDiscovery) {
       clustersetIP = await reporter.step('Retrieving ClustersetIP information from the Broker', async (step) => {
         const allocation = await planAllocationOn(brokerClient, brokerNamespace, CLUSTERSET_IP_CONFIGMAP, CLUSTERSET_IP_KEYS, {
@@ -249,7 +250,7 @@ export async function join(options: JoinOptions, reporter: Reporter, prompts?: J
           requested: options.clustersetIPCIDR,
           size: options.clustersetIPCIDR ? undefined : DEFAULT_CLUSTERSET_IP_CLUSTER_SIZE,
         })
-        clustersetIPEnabled ||= parseAllocationConfig(allocation.configMap.data, CLUSTERSET_IP_KEYS).enabled
+        clustersetIPEnabled = options.enableClustersetIP ?? parseAllocationConfig(allocation.configMap.data, CLUSTERSET_IP_KEYS).enabled
         if ('warning' in allocation.outcome) step.warning(allocation.outcome.message)
         else step.success(allocation.outcome.message)
         return allocation
