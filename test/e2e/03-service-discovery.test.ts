@@ -1,19 +1,43 @@
 /**
  * Issue 6 on the lab: a Service exported in one cluster is found by name in the others, through
  * each cluster's own DNS (CoreDNS forwarding clusterset.local to Lighthouse) and kube-proxy.
+ * It runs in both modes (CLUSTERSET_IPS): with clusterset IPs, a ClusterIP service's name answers
+ * its import's clusterset IP and the nodes spread connections over the exporting clusters; without
+ * them (as upstream), the name answers one exporting cluster's service IP.
  */
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {eventually, lab} from '../helpers/lab.js'
-import {deployEcho, deployWebStatefulSet, dig, ensureClusterset, probeEventually, subctl, subctlOk, waitConnected, withClient} from './clusterset.js'
+import {inNetns} from '../lab/sh.js'
+import type {ServiceImport} from '../../src/api/mcs.js'
+import {CLUSTERSET_IPS, deployEcho, deployWebStatefulSet, dig, ensureClusterset, probe, probeEventually, subctl, subctlOk, waitConnected, withClient} from './clusterset.js'
 
 const NAMESPACE = 'e2e-discovery'
+/** The clusterset-IP entry rules a node holds. */
+const clustersetRules = (node: string) => inNetns(`lab-${node}`, ['iptables', '-t', 'nat', '-S', 'SUBMARINER-CLUSTERSET-IP']).split('\n')
 const NAME = `echo.${NAMESPACE}.svc.clusterset.local`
 
 async function serviceIP(cluster: string, name = 'echo'): Promise<string> {
   return withClient(cluster, async (client) => (await client.get<KubeObject & {spec: {clusterIP: string}}>(Resources.Service, name, NAMESPACE)).spec.clusterIP)
+}
+
+/** The clusterset IP of the service's import in c1. */
+async function clustersetIP(name = 'echo'): Promise<string> {
+  return eventually(`the ServiceImport ${name} in c1 to have a clusterset IP`, () =>
+    withClient('c1', async (client) => (await client.tryGet<ServiceImport>(Resources.ServiceImport, name, NAMESPACE))?.spec.ips?.[0]),
+  )
+}
+
+/** What c1 resolves the service's clusterset name to: its clusterset IP, or (as upstream) a cluster's service IP. */
+const answerFor = async (name = 'echo', cluster = 'c2'): Promise<string> => (CLUSTERSET_IPS ? clustersetIP(name) : serviceIP(cluster, name))
+
+/** The pods that answer `count` HTTP connections to the echo service by name from a pod on c1-control-plane. */
+async function answeringPods(count: number): Promise<string[]> {
+  const {message, result} = await withClient('c1', (client) => probe(client, NAMESPACE, `${NAME}:80`, {count, node: 'c1-control-plane', protocol: 'http'}))
+  expect(result?.passed, message).toBe(true)
+  return [...new Set((result?.answers ?? []).map((answer) => (JSON.parse(answer) as {pod?: string}).pod as string))].sort()
 }
 
 /** Until `dig` from c1 gives this status and these answers (in any order). */
@@ -42,7 +66,8 @@ describe('service discovery across clusters', () => {
     const exported = await subctlOk(['export', 'service', 'echo', '-n', NAMESPACE, '--context', 'c2', '-o', 'json'])
     expect(JSON.parse(exported.stdout)).toMatchObject({apiVersion: 'subctl/v1', kind: 'ServiceExportResult', name: 'echo', namespace: NAMESPACE, outcome: 'created'})
     expect((await subctlOk(['export', 'service', 'echo', '-n', NAMESPACE, '--context', 'c2'])).stderr).toMatch(/Service already exported/)
-    await expectResolution(NAME, 'NOERROR', [await serviceIP('c2')])
+    await expectResolution(NAME, 'NOERROR', [await answerFor()])
+    if (!CLUSTERSET_IPS) expect((await withClient('c1', (client) => client.get<ServiceImport>(Resources.ServiceImport, 'echo', NAMESPACE))).spec.ips ?? []).toEqual([])
     await withClient('c2', async (client) => {
       const serviceExport = await client.get<KubeObject & {status?: {conditions?: Array<{type: string; status: string}>}}>(Resources.ServiceExport, 'echo', NAMESPACE)
       expect(serviceExport.status?.conditions?.filter((condition) => condition.status === 'True').map((condition) => condition.type).sort()).toEqual(['Ready', 'Valid'])
@@ -70,17 +95,36 @@ describe('service discovery across clusters', () => {
   it('prefers the local cluster’s Service when both clusters export it', async () => {
     await withClient('c1', (client) => deployEcho(client, NAMESPACE))
     await subctlOk(['export', 'service', 'echo', '-n', NAMESPACE, '--context', 'c1'])
-    const c1IP = await serviceIP('c1')
-    await eventually('c1 to resolve its own export first, ten times in a row', async () => {
-      for (let query = 0; query < 10; query++) {
-        const result = await dig('c1', 'c1-worker', NAME)
-        if (result.answers.join() !== c1IP) return undefined
-      }
+    const [c1Pods, c2Pods] = await Promise.all(
+      ['c1', 'c2'].map((cluster) => withClient(cluster, async (client) => (await client.list<KubeObject>(Resources.Pod, {labelSelector: 'app=echo', namespace: NAMESPACE})).items.map((pod) => pod.metadata.name as string))),
+    )
+    if (CLUSTERSET_IPS) {
+      // One name, one clusterset IP, and the connections spread over both clusters' pods.
+      await expectResolution(NAME, 'NOERROR', [await clustersetIP()])
+      await eventually('connections to the clusterset IP to reach pods of both clusters', async () => {
+        const pods = await answeringPods(20)
+        return pods.some((pod) => c1Pods?.includes(pod)) && pods.some((pod) => c2Pods?.includes(pod)) ? pods : undefined
+      }, 60_000, 1000)
+    } else {
+      const c1IP = await serviceIP('c1')
+      await eventually('c1 to resolve its own export first, ten times in a row', async () => {
+        for (let query = 0; query < 10; query++) {
+          const result = await dig('c1', 'c1-worker', NAME)
+          if (result.answers.join() !== c1IP) return undefined
+        }
 
-      return true
-    }, 30_000, 500)
+        return true
+      }, 30_000, 500)
+    }
+
     await subctlOk(['unexport', 'service', 'echo', '-n', NAMESPACE, '--context', 'c1'])
-    await expectResolution(NAME, 'NOERROR', [await serviceIP('c2')])
+    await expectResolution(NAME, 'NOERROR', [await answerFor()])
+    if (CLUSTERSET_IPS) {
+      await eventually('connections to reach c2’s pods only, once c1 unexported', async () => {
+        const pods = await answeringPods(10)
+        return pods.every((pod) => c2Pods?.includes(pod)) ? pods : undefined
+      }, 30_000, 1000)
+    }
   })
 
   it('resolves a headless Service per pod and per hostname', async () => {
@@ -137,7 +181,14 @@ describe('service discovery across clusters', () => {
       return own?.metadata.name as string
     })
     try {
-      await expectResolution(NAME, 'NOERROR', [], 'A', 60_000)
+      if (CLUSTERSET_IPS) {
+        // The name keeps its clusterset IP; the nodes stop sending its connections to c2.
+        const ip = await clustersetIP()
+        await eventually(`c1’s nodes to drop c2 from ${ip}`, async () => (clustersetRules('c1-control-plane').some((rule) => rule.includes(`-d ${ip}/32`)) ? undefined : true), 60_000, 500)
+        await expectResolution(NAME, 'NOERROR', [ip])
+      } else {
+        await expectResolution(NAME, 'NOERROR', [], 'A', 60_000)
+      }
     } finally {
       // The gateway republishes its Endpoint when it starts again.
       await withClient('c2', (client) => client.delete(Resources.Endpoint, endpointName, 'submariner-operator'))
@@ -149,15 +200,16 @@ describe('service discovery across clusters', () => {
     }
 
     await waitConnected()
-    await expectResolution(NAME, 'NOERROR', [await serviceIP('c2')], 'A', 60_000)
+    await expectResolution(NAME, 'NOERROR', [await answerFor()], 'A', 60_000)
+    if (CLUSTERSET_IPS) expect((await answeringPods(3)).length).toBeGreaterThan(0)
   })
 
   it('keeps exports and propagates new ones after the broker’s API server restarts', async () => {
     const restarted = await lab(['restart', 'broker/kube-apiserver'])
     expect(restarted.code, restarted.stderr).toBe(0)
-    await expectResolution(NAME, 'NOERROR', [await serviceIP('c2')])
+    await expectResolution(NAME, 'NOERROR', [await answerFor()])
     await withClient('c2', (client) => deployEcho(client, NAMESPACE, 'late', {replicas: 1}))
     await subctlOk(['export', 'service', 'late', '-n', NAMESPACE, '--context', 'c2'])
-    await expectResolution(`late.${NAMESPACE}.svc.clusterset.local`, 'NOERROR', [await serviceIP('c2', 'late')], 'A', 60_000)
+    await expectResolution(`late.${NAMESPACE}.svc.clusterset.local`, 'NOERROR', [await answerFor('late')], 'A', 60_000)
   })
 })

@@ -50,6 +50,12 @@ export async function ensureBroker(): Promise<void> {
   if (!deployed || !existsSync(BROKER_INFO)) await subctlOk(['deploy-broker', '--context', 'broker'])
 }
 
+/**
+ * Whether the clusters are joined with clusterset IPs (our default) or as upstream does without
+ * them (E2E_CLUSTERSET_IP=false: `join --enable-clusterset-ip=false`, DNS answers service IPs).
+ */
+export const CLUSTERSET_IPS = process.env.E2E_CLUSTERSET_IP !== 'false'
+
 /** The broker is deployed and both clusters joined with this cable driver (idempotent: join converges). */
 export async function ensureClusterset(driver: 'vxlan' | 'wireguard' = 'vxlan'): Promise<void> {
   await ensureBroker()
@@ -57,7 +63,8 @@ export async function ensureClusterset(driver: 'vxlan' | 'wireguard' = 'vxlan'):
   const joined = await Promise.all(['c1', 'c2'].map((cluster) => withClient(cluster, (client) => client.tryGet(Resources.Submariner, 'submariner', 'submariner-operator'))))
   if (joined.every((cr) => cr === undefined)) saveStateBeforeJoin()
   for (const cluster of ['c1', 'c2']) {
-    await subctlOk(['join', BROKER_INFO, '--context', cluster, '--clusterid', cluster, '--gateway-nodes', `${cluster}-worker`, '--cable-driver', driver, '--air-gapped'])
+    const mode = CLUSTERSET_IPS ? [] : ['--enable-clusterset-ip=false']
+    await subctlOk(['join', BROKER_INFO, '--context', cluster, '--clusterid', cluster, '--gateway-nodes', `${cluster}-worker`, '--cable-driver', driver, '--air-gapped', ...mode])
   }
 
   await waitConnected(driver)
@@ -89,7 +96,7 @@ export async function waitConnected(driver?: string, timeoutMs = 120_000): Promi
 }
 
 /** A Deployment of nettest servers (TCP 8080, HTTP 8000) spread over the nodes, behind a Service. */
-export async function deployEcho(client: KubeClient, namespace: string, name = 'echo', options: {replicas?: number; headless?: boolean} = {}): Promise<void> {
+export async function deployEcho(client: KubeClient, namespace: string, name = 'echo', options: {replicas?: number; headless?: boolean; affinitySeconds?: number} = {}): Promise<void> {
   const labels = {app: name}
   // A namespace still terminating from an earlier run takes no new objects: wait until it is gone.
   await eventually(`namespace ${namespace} to finish terminating`, async () => !(await client.tryGet(Resources.Namespace, namespace))?.metadata.deletionTimestamp, 120_000)
@@ -124,6 +131,7 @@ export async function deployEcho(client: KubeClient, namespace: string, name = '
     metadata: {name, namespace},
     spec: {
       ...(options.headless ? {clusterIP: 'None'} : {}),
+      ...(options.affinitySeconds ? {sessionAffinity: 'ClientIP', sessionAffinityConfig: {clientIP: {timeoutSeconds: options.affinitySeconds}}} : {}),
       ports: [
         {name: 'tcp', port: 8080, targetPort: 8080},
         {name: 'http', port: 80, targetPort: 8000},
