@@ -2,7 +2,10 @@
  * This cluster's membership in the broker's aggregated ServiceImports `<svc>-<ns>` (reference/
  * lighthouse.md §2.4): joining one (creating it, with a clusterset IP, when first), keeping its
  * timestamp, session affinity and ports, and leaving it (deleting it, and releasing the IP, when
- * last). Part of the Lighthouse agent's reconcile (agent.ts).
+ * last). Each exporting cluster also keeps its export record there (annotation
+ * `export.lighthouse.submariner.io/<cluster>`: its type, exported labels and annotations), even when
+ * its type lost, so that every export involved in a conflict can say so, and every importer knows
+ * the oldest export's labels. Part of the Lighthouse agent's reconcile (agent.ts).
  */
 import {
   ANNOTATION_CLUSTERSET_IP_ALLOCATED_BY,
