@@ -10,7 +10,7 @@ import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
-import type {ServiceObject} from '../../src/api/mcs.js'
+import type {ServiceImport, ServiceObject} from '../../src/api/mcs.js'
 import type {ClusterGlobalEgressIP, Gateway, GlobalEgressIP, GlobalIngressIP, Submariner} from '../../src/api/submariner.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {containsIp, parseCidr} from '../../src/lib/cidr.js'
@@ -118,7 +118,11 @@ describe('Globalnet with overlapping clusters', () => {
 
     const ingress = await withClient('c3', (client) => eventually('the GlobalIngressIP of echo', async () => (await client.tryGet<GlobalIngressIP>(Resources.GlobalIngressIP, 'echo', NAMESPACE))?.status?.allocatedIP))
     expect(containsIp(parseCidr(await globalCidr('c3'))!, ingress)).toBe(true)
-    await eventually(`${echoName} to resolve in c1 to c3's global IP`, async () => (await dig('c1', 'c1-control-plane', echoName)).answers.includes(ingress), 60_000, 500)
+    // The clusterset name answers the import's clusterset IP, which c1's nodes DNAT to c3's global
+    // IP; the cluster-qualified name answers the global IP itself.
+    const clustersetIp = await withClient('c1', (client) => eventually('the clusterset IP of echo in c1', async () => (await client.tryGet<ServiceImport>(Resources.ServiceImport, 'echo', NAMESPACE))?.spec.ips?.[0]))
+    await eventually(`${echoName} to resolve in c1 to its clusterset IP`, async () => (await dig('c1', 'c1-control-plane', echoName)).answers.includes(clustersetIp), 60_000, 500)
+    await eventually(`c3.${echoName} to resolve in c1 to c3's global IP`, async () => (await dig('c1', 'c1-control-plane', `c3.${echoName}`)).answers.includes(ingress), 60_000, 500)
 
     const c1Egress = await clusterEgressIps('c1')
     for (const [cluster, target] of [
@@ -132,7 +136,7 @@ describe('Globalnet with overlapping clusters', () => {
 
     // The exporting cluster's own clients get its ClusterIP, not the global IP (lighthouse#993).
     const clusterIp = await withClient('c3', async (client) => (await client.get<ServiceObject>(Resources.Service, 'echo', NAMESPACE)).spec.clusterIP)
-    await eventually(`${echoName} to resolve in c3 to its ClusterIP`, async () => (await dig('c3', 'c3-control-plane', echoName)).answers.includes(clusterIp as string), 60_000, 500)
+    await eventually(`c3.${echoName} to resolve in c3 to its ClusterIP`, async () => (await dig('c3', 'c3-control-plane', `c3.${echoName}`)).answers.includes(clusterIp as string), 60_000, 500)
     // c2, which overlaps nobody, reaches c3 through Globalnet too.
     expect(await sourceEventually('c2', `${echoName}:80`)).toSatisfy((ip: string) => ip.startsWith('242.'))
   })
