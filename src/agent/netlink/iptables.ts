@@ -66,20 +66,12 @@ export class Iptables {
     })
     const stale = [...current.keys()].filter((chain) => !wanted.has(chain))
     if (changed.length === 0 && stale.length === 0) return {deleted: 0, written: 0}
-    const lines = [`*${table}`, ...changed.map(([chain]) => `:${chain} - [0:0]`), ...stale.map((chain) => `:${chain} - [0:0]`)]
+    // Declaring a chain empties it: every stale chain is empty before the first one is deleted.
+    const lines = [`*${table}`, ...[...changed.map(([chain]) => chain), ...stale].map((chain) => `:${chain} - [0:0]`)]
     for (const [chain, rules] of changed) lines.push(...rules.map((rule) => `-A ${chain} ${rule.join(' ')}`))
     lines.push(...stale.map((chain) => `-X ${chain}`), 'COMMIT', '')
     await this.#tools.run('iptables-restore', ['-w', '--noflush'], {input: lines.join('\n')})
     return {deleted: stale.length, written: changed.length}
-  }
-
-  /** The chains of a table whose names start with `prefix`. */
-  async chainsWithPrefix(table: Table, prefix: string): Promise<string[]> {
-    const output = await this.#tools.run('iptables-save', ['-t', table], {allowFailure: true})
-    return output.split('\n').flatMap((line) => {
-      const declared = /^:(\S+) /.exec(line)
-      return declared?.[1]?.startsWith(prefix) ? [declared[1]] : []
-    })
   }
 
   /** Creates an empty chain unless it exists (a chain another agent fills may be jumped to before it does). */

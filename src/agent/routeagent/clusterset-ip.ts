@@ -39,15 +39,12 @@ export function clustersetIpController(client: KubeClient, env: AgentEnvironment
     .watch(gateways, () => ['rules'])
 }
 
-/** Uninstall: the entry chain, its jumps, and every chain it led to. */
+/** Uninstall: every chain the entry led to, then the entry chain and its jumps. */
 export async function removeClustersetIp(iptables: Iptables): Promise<void> {
+  await iptables.syncChains('nat', CLUSTERSET_IP_CHAIN_PREFIX, {chain: CLUSTERSET_IP_CHAIN, rules: []}, new Map())
   await iptables.deleteChain(
     'nat',
     CLUSTERSET_IP_CHAIN,
     HOOKS.map((from) => ({from})),
   )
-  // Emptied first, so no chain is still named by another when it goes.
-  const chains = await iptables.chainsWithPrefix('nat', CLUSTERSET_IP_CHAIN_PREFIX)
-  for (const chain of chains) await iptables.flushChain('nat', chain)
-  for (const chain of chains) await iptables.deleteChain('nat', chain, [])
 }
