@@ -16,6 +16,8 @@ import {createHash} from 'node:crypto'
 
 import {LABEL_K8S_SERVICE_NAME, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SOURCE_CLUSTER, MANAGED_BY_LIGHTHOUSE, type EndpointSlice, type ServiceImport} from '../api/mcs.js'
 import type {Gateway} from '../api/submariner.js'
+import {isIPv4} from './cidr.js'
+import {isImportedCopy} from './lighthouse.js'
 
 export const CLUSTERSET_IP_CHAIN = 'SUBMARINER-CLUSTERSET-IP'
 export const CLUSTERSET_IP_CHAIN_PREFIX = 'SM-CSIP-'
@@ -47,16 +49,12 @@ const chainName = (...parts: Array<string | number>): string =>
   CLUSTERSET_IP_CHAIN_PREFIX + createHash('sha256').update(parts.join('/')).digest('hex').slice(0, 16).toUpperCase()
 
 const isReady = (endpoint: {conditions?: {ready?: boolean | null}}) => endpoint.conditions?.ready !== false
-const isIpv4 = (ip: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(ip)
-
-/** An imported copy in the service's namespace (per-cluster imports and broker aggregates carry routing keys). */
-const isImportedCopy = (serviceImport: ServiceImport) => !serviceImport.metadata.labels?.[LABEL_SERVICE_NAME] && !serviceImport.metadata.annotations?.[LABEL_SERVICE_NAME]
 
 export function clustersetIpRules(input: {imports: ServiceImport[]; slices: EndpointSlice[]; localCluster: string; connected: Set<string>}): ClustersetIpProgram {
   const program: ClustersetIpProgram = {chains: new Map(), entry: []}
   const imports = input.imports.filter((entry) => entry.spec.type === 'ClusterSetIP' && isImportedCopy(entry)).sort((a, b) => keyOf(a).localeCompare(keyOf(b)))
   for (const serviceImport of imports) {
-    const ip = (serviceImport.spec.ips ?? []).find(isIpv4)
+    const ip = (serviceImport.spec.ips ?? []).find(isIPv4)
     if (!ip) continue
     const namespace = serviceImport.metadata.namespace as string
     const service = serviceImport.metadata.name as string
@@ -86,7 +84,7 @@ export function clustersetIpRules(input: {imports: ServiceImport[]; slices: Endp
 
         const endpoint = slice.endpoints?.[0]
         const address = endpoint?.addresses[0]
-        if (!input.connected.has(cluster) || !endpoint || !isReady(endpoint) || !address || !isIpv4(address)) continue
+        if (!input.connected.has(cluster) || !endpoint || !isReady(endpoint) || !address || !isIPv4(address)) continue
         groups.push([{chain: chainName(namespace, service, protocol, port.port, cluster, address, port.port), ip: address, port: port.port}])
       }
 

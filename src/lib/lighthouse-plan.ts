@@ -260,8 +260,11 @@ export interface ExportRecord {
   annotations: Record<string, string>
 }
 
+/** A cluster's ID as the aggregate's per-cluster annotation keys (timestamp, export record) name it. */
+export const annotationClusterName = (clusterId: string): string => validObjectName(clusterId).slice(0, 63)
+
 /** The aggregate annotation holding a cluster's export record. */
-export const exportRecordKey = (clusterId: string): string => ANNOTATION_EXPORT_PREFIX + validObjectName(clusterId).slice(0, 63)
+export const exportRecordKey = (clusterId: string): string => ANNOTATION_EXPORT_PREFIX + annotationClusterName(clusterId)
 
 export function exportRecordOf(exportObject: ServiceExport | undefined, type: ServiceImportSpec['type']): ExportRecord {
   return {annotations: exportObject?.spec?.exportedAnnotations ?? {}, labels: exportObject?.spec?.exportedLabels ?? {}, type}
@@ -302,7 +305,7 @@ export function recordConflicts(aggregate: ServiceImport, clusterId: string): {t
   const members = order.filter((cluster) => records.get(cluster)?.type === aggregate.spec.type)
   const winnerCluster = members[0]
   const winner = winnerCluster === undefined ? undefined : records.get(winnerCluster)
-  const mine = records.get(validObjectName(clusterId).slice(0, 63))
+  const mine = records.get(annotationClusterName(clusterId))
   const result: {type?: string; metadata?: string; winner?: ExportRecord} = winner ? {winner} : {}
   if (!mine || mine.type !== aggregate.spec.type) return result
   const list = `[${order.join(', ')}]`

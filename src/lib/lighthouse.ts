@@ -3,11 +3,15 @@
  * ports and their merge, conditions (including the merged Conflict condition), and which
  * namespaces broker data may place objects in.
  */
-import type {ServiceObject, ServicePort} from '../api/mcs.js'
+import {LABEL_SERVICE_NAME, type ServiceImport, type ServiceObject, type ServicePort} from '../api/mcs.js'
 import type {Condition} from '../api/submariner.js'
 
 export const localImportName = (service: string, namespace: string, clusterId: string) => `${service}-${namespace}-${clusterId}`
 export const aggregateName = (service: string, namespace: string) => `${service}-${namespace}`
+
+/** An imported ServiceImport in the service's namespace: per-cluster imports and broker aggregates carry the service-name key. */
+export const isImportedCopy = (serviceImport: Pick<ServiceImport, 'metadata'>): boolean =>
+  !serviceImport.metadata.labels?.[LABEL_SERVICE_NAME] && !serviceImport.metadata.annotations?.[LABEL_SERVICE_NAME]
 
 /** ClusterSetIP for ClusterIP services, Headless for clusterIP None; other types are not exported (as upstream). */
 export function importType(service: ServiceObject): 'ClusterSetIP' | 'Headless' | undefined {

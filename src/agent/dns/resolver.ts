@@ -19,7 +19,7 @@ import {
   type ServicePort,
 } from '../../api/mcs.js'
 import type {Gateway} from '../../api/submariner.js'
-import {intersectPorts} from '../../lib/lighthouse.js'
+import {intersectPorts, isImportedCopy} from '../../lib/lighthouse.js'
 
 export type RecordType = 'A' | 'AAAA' | 'SRV' | 'TXT' | string
 
@@ -59,6 +59,8 @@ const DNS_VERSION = '1.0.0'
 
 /** An address as a DNS label (KEP 1645: the SRV target of an endpoint without a hostname). */
 const dashed = (ip: string) => ip.replaceAll('.', '-').replaceAll(':', '-')
+/** A headless endpoint's first label in SRV targets. */
+const hostLabel = (endpoint: {ip: string; hostname?: string}) => endpoint.hostname ?? dashed(endpoint.ip)
 
 export class ServiceIndex {
   readonly #services = new Map<string, ServiceEntry>()
@@ -74,7 +76,7 @@ export class ServiceIndex {
 
   /** An imported ServiceImport (per-cluster and broker copies are not answers). */
   upsertImport(serviceImport: ServiceImport): void {
-    if (serviceImport.metadata.labels?.[LABEL_SERVICE_NAME] || serviceImport.metadata.annotations?.[LABEL_SERVICE_NAME]) return
+    if (!isImportedCopy(serviceImport)) return
     const key = `${serviceImport.metadata.namespace}/${serviceImport.metadata.name}`
     const existing = this.#services.get(key)
     this.#services.set(key, {
@@ -246,14 +248,14 @@ export class ServiceIndex {
       targets =
         entry.type === 'ClusterSetIP'
           ? [{ports: record.ports, target: `${cluster}.${serviceName}`}]
-          : record.endpoints.map((endpoint) => ({ports: record.ports, target: `${endpoint.hostname ?? dashed(endpoint.ip)}.${cluster}.${serviceName}`}))
+          : record.endpoints.map((endpoint) => ({ports: record.ports, target: `${hostLabel(endpoint)}.${cluster}.${serviceName}`}))
     } else if (entry.type === 'ClusterSetIP') {
       const ports = entry.clustersetIps.length > 0 ? entry.importPorts : intersectPorts([...entry.clusters.values()].map((record) => record.ports))
       targets = [{ports, target: serviceName}]
     } else {
       targets = [...entry.clusters]
         .filter(([clusterId]) => this.#isConnected(clusterId))
-        .flatMap(([clusterId, record]) => record.endpoints.map((endpoint) => ({ports: record.ports, target: `${endpoint.hostname ?? dashed(endpoint.ip)}.${clusterId}.${serviceName}`})))
+        .flatMap(([clusterId, record]) => record.endpoints.map((endpoint) => ({ports: record.ports, target: `${hostLabel(endpoint)}.${clusterId}.${serviceName}`})))
     }
 
     const answers: Answer[] = []

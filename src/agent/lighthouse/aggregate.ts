@@ -23,9 +23,8 @@ import {Resources} from '../../k8s/resources.js'
 import {aggregateProblem} from '../../lib/broker-objects.js'
 import {sameContent} from '../../lib/canonical.js'
 import {parseCidr} from '../../lib/cidr.js'
-import {validObjectName} from '../../lib/cluster-id.js'
 import {aggregateName, exportTimestamp, samePorts, unionPorts} from '../../lib/lighthouse.js'
-import {exportRecordKey, exportRecordOf, exportersOldestFirst, portsByCluster, winningSpecOf, withWinningSpec, type LighthouseSettings, type ServicePlan} from '../../lib/lighthouse-plan.js'
+import {annotationClusterName, exportRecordKey, exportRecordOf, exportersOldestFirst, portsByCluster, winningSpecOf, withWinningSpec, type LighthouseSettings, type ServicePlan} from '../../lib/lighthouse-plan.js'
 import type {Logger} from '../runtime/log.js'
 import {ClustersetIPAllocator} from './clusterset-ip.js'
 
@@ -65,7 +64,7 @@ export class Aggregates {
   async sync(plan: ServicePlan): Promise<{conflict?: string; aggregate?: ServiceImport}> {
     const {brokerNamespace, clusterId} = this.#settings
     const name = aggregateName(plan.service, plan.namespace)
-    const timestampKey = ANNOTATION_TIMESTAMP_PREFIX + validObjectName(clusterId).slice(0, 63)
+    const timestampKey = ANNOTATION_TIMESTAMP_PREFIX + annotationClusterName(clusterId)
     for (let attempt = 0; attempt < 5; attempt++) {
       // The cache first: most reconciles find the aggregate as they left it. A cache that is behind
       // makes the write fail (a conflict, or AlreadyExists for a create), and the next attempt reads the broker.
@@ -151,7 +150,7 @@ export class Aggregates {
         if (local.spec.type === 'ClusterSetIP' && annotations[ANNOTATION_USE_CLUSTERSET_IP] === undefined) annotations[ANNOTATION_USE_CLUSTERSET_IP] = 'false'
         // The oldest exporter's session affinity, IP families and traffic policies win.
         const oldest = exportersOldestFirst(annotations)[0]
-        const spec = oldest === validObjectName(clusterId).slice(0, 63) ? withWinningSpec(current.spec, local) : current.spec
+        const spec = oldest === annotationClusterName(clusterId) ? withWinningSpec(current.spec, local) : current.spec
         let updated = current
         if (!sameContent(annotations, current.metadata.annotations) || !sameContent(spec, current.spec)) {
           updated = await this.#broker.update<ServiceImport>({...current, metadata: {...current.metadata, annotations}, spec})
