@@ -1,0 +1,19 @@
+/**
+ * What bin/run.js loads for everything but `version`: upstream's argument syntax turned into
+ * oclif's, then oclif. It is bundled with the commands (scripts/build.mjs), so that they share one
+ * copy of @oclif/core.
+ */
+import {readFileSync} from 'node:fs'
+
+import {execute} from '@oclif/core'
+
+import {normalizeArgv} from './lib/argv.js'
+
+export async function run(args: string[], binUrl: string): Promise<void> {
+  // Upstream's syntax (-h, --flag=true|false) becomes oclif's; the manifest is read only when needed.
+  if (args.some((arg) => arg === '-h' || /^--[^=]+=(true|false)$/i.test(arg))) {
+    args = normalizeArgv(args, JSON.parse(readFileSync(new URL('../oclif.manifest.json', binUrl), 'utf8')))
+  }
+
+  await execute({args, dir: binUrl})
+}
