@@ -9,7 +9,7 @@
 import {execFileSync} from 'node:child_process'
 import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {build} from 'esbuild'
 
@@ -85,7 +85,7 @@ const sources = (folder) =>
 await build({
   ...common,
   chunkNames: 'chunks/[name]-[hash]',
-  entryPoints: [...sources('commands'), ...sources('hooks'), 'src/cli-entry.ts', 'src/lib/version.ts'].map((file) => join(root, file)),
+  entryPoints: [...sources('commands'), ...sources('hooks'), 'src/cli-entry.ts', 'src/help-entry.ts', 'src/help.ts', 'src/lib/version.ts'].map((file) => join(root, file)),
   // oclif requires TypeScript (or ts-node) only to run a plugin from its sources, which we never do.
   external: ['typescript', 'ts-node', 'tsx'],
   outbase: join(root, 'src'),
@@ -102,4 +102,14 @@ run(bin('oclif'), ['manifest'])
 const manifestPath = join(root, 'oclif.manifest.json')
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
 manifest.commands = Object.fromEntries(Object.entries(manifest.commands).sort(([a], [b]) => a.localeCompare(b)))
+// oclif leaves booleans' defaults out of the manifest; help (src/lib/help.ts) shows them, the true
+// ones above all, so they are taken from the command classes.
+for (const command of Object.values(manifest.commands)) {
+  const {default: commandClass} = await import(pathToFileURL(join(root, ...command.relativePath)).href)
+  for (const [name, flag] of Object.entries(command.flags)) {
+    const declared = commandClass.flags?.[name] ?? commandClass.baseFlags?.[name]
+    if (flag.type === 'boolean' && typeof declared?.default === 'boolean') flag.default = declared.default
+  }
+}
+
 writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)

@@ -5,7 +5,7 @@
  */
 import {readFileSync} from 'node:fs'
 
-import {execute} from '@oclif/core'
+import {execute, settings} from '@oclif/core'
 
 import {normalizeArgv} from './lib/argv.js'
 
@@ -15,5 +15,8 @@ export async function run(args: string[], binUrl: string): Promise<void> {
     args = normalizeArgv(args, JSON.parse(readFileSync(new URL('../oclif.manifest.json', binUrl), 'utf8')))
   }
 
+  // The CLI is always the bundle in dist/: oclif must not look for src/*.ts even under
+  // NODE_ENV=development or test (which it takes as "run from the TypeScript sources").
+  settings.enableAutoTranspile = false
   await execute({args, dir: binUrl})
 }

@@ -15,10 +15,17 @@ export abstract class SubctlCommand extends Command {
     debug: Flags.boolean({description: 'Show stack traces of errors', helpGroup: 'GLOBAL'}),
   }
 
+  /**
+   * What to say when a required argument is missing, instead of oclif's "Missing 1 required arg"
+   * (join names the file deploy-broker writes, as upstream does).
+   */
+  static missingArgumentError?: () => Error
+
   /** Parse errors must reach catch() rather than oclif's own printer. */
   protected override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error
-    const report = reportError(error)
+    const missingArgument = (this.constructor as typeof SubctlCommand).missingArgumentError
+    const report = reportError(missingArgument && /^Missing \d+ required args?/.test(error.message) ? missingArgument() : error)
     const format = this.requestedFormat()
     if (format === 'json' || format === 'yaml') {
       process.stdout.write(await serialize(format, errorDocument(report)))

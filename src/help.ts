@@ -1,0 +1,31 @@
+/**
+ * oclif's help class (package.json oclif.helpClass), for the help oclif prints itself: `subctl help
+ * join`, and help after a parse. It renders with lib/help.ts, as bin/run.js's fast path does.
+ */
+import {type Command, Help} from '@oclif/core'
+
+import {type HelpCommand, type HelpContext, helpTarget, renderHelp} from './lib/help.js'
+
+export default class SubctlHelp extends Help {
+  override async showHelp(argv: string[]): Promise<void> {
+    const context = this.context()
+    const target = helpTarget(argv, context)
+    if (target) process.stdout.write(renderHelp(target, context))
+    else await super.showHelp(argv)
+  }
+
+  override async showCommandHelp(command: Command.Loadable): Promise<void> {
+    process.stdout.write(renderHelp({command: command as unknown as HelpCommand, kind: 'command'}, this.context()))
+  }
+
+  private context(): HelpContext {
+    const topics = (this.config.pjson.oclif.topics ?? {}) as Record<string, {description?: string}>
+    return {
+      bin: this.config.bin,
+      commands: this.config.commands as unknown as HelpCommand[],
+      description: this.config.pjson.description,
+      topics: Object.fromEntries(Object.entries(topics).map(([name, topic]) => [name, topic.description])),
+      width: process.stdout.columns || Number(process.env.COLUMNS) || 80,
+    }
+  }
+}
