@@ -52,7 +52,8 @@ const kubeConfigOnly = {
         path === 'gen'
           ? "const unused = () => { throw new Error('client-node generated APIs are not bundled: use src/k8s/client.ts') }\n" +
             'export const createConfiguration = unused\nexport class ServerConfiguration { constructor() { unused() } }\n'
-          : 'export const Headers = globalThis.Headers\nexport default globalThis.fetch\n',
+          : // Reading globalThis.Headers at load would load undici (~20 ms); only a call does.
+            'export class Headers { constructor(init) { return new globalThis.Headers(init) } }\nexport default (...args) => globalThis.fetch(...args)\n',
       loader: 'js',
     }))
     // Everything we use of the package goes through its KubeConfig module.

@@ -4,14 +4,21 @@
  */
 import {type Command, Help} from '@oclif/core'
 
+import {unknownCommandMessage} from './lib/commands.js'
+import {usageError} from './lib/errors.js'
 import {type HelpCommand, type HelpContext, helpTarget, renderHelp} from './lib/help.js'
 
 export default class SubctlHelp extends Help {
   override async showHelp(argv: string[]): Promise<void> {
     const context = this.context()
     const target = helpTarget(argv, context)
-    if (target) process.stdout.write(renderHelp(target, context))
-    else await super.showHelp(argv)
+    if (!target) {
+      const typed = argv.filter((argument) => !argument.startsWith('-')).join(' ')
+      const known = context.commands.filter((command) => !command.hidden).map((command) => command.id.replaceAll(':', ' '))
+      throw usageError('UNKNOWN_COMMAND', unknownCommandMessage(typed, known, context.bin))
+    }
+
+    process.stdout.write(renderHelp(target, context))
   }
 
   override async showCommandHelp(command: Command.Loadable): Promise<void> {

@@ -60,12 +60,12 @@ export function document<T extends object>(kind: string, body: T): {apiVersion: 
 /** Serialises a document in the requested machine format. */
 export async function serialize(format: Exclude<OutputFormat, 'table'>, data: unknown): Promise<string> {
   if (format === 'json') return JSON.stringify(data, null, 2) + '\n'
-  const {stringify} = await import('yaml')
-  return stringify(data, {lineWidth: 0})
+  const {yamlText} = await import('./yaml-text.js')
+  return yamlText(data)
 }
 
 /** Dry-run output: every object a run would apply, as YAML documents headed by the cluster it is for. */
 export async function renderPlanned(planned: Array<{cluster: string; object: object}>): Promise<string> {
-  const {stringify} = await import('yaml')
-  return planned.map((entry) => `---\n# cluster: ${entry.cluster}\n${stringify(entry.object, {lineWidth: 0})}`).join('')
+  const {yamlText} = await import('./yaml-text.js')
+  return planned.map((entry) => `---\n# cluster: ${entry.cluster}\n${yamlText(entry.object)}`).join('')
 }

@@ -15,7 +15,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {SubctlError} from '../lib/errors.js'
 import {isNetworkError, KubeApiError} from './errors.js'
-import {execStream, type ExecResult} from './exec.js'
+import type {ExecResult} from './exec.js'
 import type {KubeObject, ObjectList} from './objects.js'
 import {agentFor} from './proxy.js'
 import {apiVersionOf, resourcePath, Resources, resourceTypeOf, type ResourceType} from './resources.js'
@@ -291,6 +291,8 @@ export class KubeClient {
   async exec(name: string, namespace: string, command: string[], options: {container?: string; timeoutMs?: number} = {}): Promise<ExecResult> {
     const url = new URL(this.#base.pathname.replace(/\/$/, '') + `${resourcePath(Resources.Pod, {name, namespace})}/exec`, this.#base)
     try {
+      // Loaded on first use: exec is rare, and its WebSocket library is most of the client's load time.
+      const {execStream} = await import('./exec.js')
       return await execStream(url, {agent: this.#agent, command, headers: await this.endpoint.headers(), timeoutMs: options.timeoutMs ?? 60_000, ...(options.container ? {container: options.container} : {})})
     } catch (error) {
       if (isNetworkError(error)) throw this.#unreachable(error)

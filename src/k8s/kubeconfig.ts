@@ -10,7 +10,7 @@ import {delimiter, join} from 'node:path'
 
 import type {Cluster, Context, KubeConfig, User} from '@kubernetes/client-node'
 
-import {parse as parseYaml} from 'yaml'
+import jsYaml from 'js-yaml'
 
 import {parseDuration} from '../lib/duration.js'
 import {usageError, type SubctlError} from '../lib/errors.js'
@@ -125,7 +125,8 @@ function checkKubeconfigFile(file: string): void {
   if (text.trim() === '') throw invalid('is empty')
   let parsed: unknown
   try {
-    parsed = parseYaml(text)
+    // js-yaml, the parser client-node's KubeConfig uses after this check: one YAML library on this path.
+    parsed = jsYaml.load(text)
   } catch (error) {
     throw invalid(`is not valid YAML: ${(error as Error).message.split('\n')[0]?.replace(/:\s*$/, '')}`)
   }

@@ -52,7 +52,7 @@ export interface HelpContext {
 export type HelpTarget = {kind: 'root'} | {kind: 'topic'; name: string} | {kind: 'command'; command: HelpCommand}
 
 /**
- * What `ARGS --help` asks about: the longest run of leading words that names a command, else a
+ * What `ARGS --help` (or `help ARGS`) asks about: the longest run of leading words that names a command, else a
  * topic, else the root when no word was typed. Undefined for a word that names nothing, which
  * oclif then answers (did you mean).
  */
@@ -61,9 +61,11 @@ export function helpTarget(argv: readonly string[], context: HelpContext): HelpT
   for (const argument of argv) {
     if (argument === '--') break
     if (argument.startsWith('-')) continue
-    if (words.length === 0 && argument === 'help') continue
     words.push(argument)
   }
+
+  // `help join` asks about join; `help` alone (with --help) about the help command.
+  if (words[0] === 'help' && words.length > 1) words.shift()
 
   for (let count = words.length; count > 0; count--) {
     const id = words.slice(0, count).join(':')

@@ -121,7 +121,7 @@ export async function gather(options: GatherOptions, reporter: Reporter, announc
   const result = await onEachCluster(options, async (client, cluster) => {
     announce(`Gathering information from cluster "${cluster}"`)
     return gatherCluster(client, cluster, {...options, dir}, reporter)
-  })
+  }, {sequential: true})
   const outcome: GatherOutcome = {
     clusters: result.outcomes.map((entry) => ({cluster: entry.cluster, files: entry.result ?? 0, ...(entry.error === undefined ? {} : {error: messageOf(entry.error)})})),
     dir,
