@@ -2,7 +2,7 @@
 import {Flags} from '@oclif/core'
 
 import {SubctlCommand} from './base-command.js'
-import {connectionOptions, kubeFlags, prefixedConnectionOptions, prefixedKubeFlags} from './flags.js'
+import {connectionOptions, kubeFlags, outputFlag, type OutputFormat, prefixedConnectionOptions, prefixedKubeFlags} from './flags.js'
 import {renderGrid, serialize} from './output.js'
 import {interruptible} from './signals.js'
 import {benchmarkRows, type BenchmarkKind} from '../lib/benchmark-result.js'
@@ -15,12 +15,12 @@ export abstract class BenchmarkCommand extends SubctlCommand {
     ...prefixedKubeFlags('to', 'the second cluster'),
     'image-override': Flags.string({delimiter: ',', description: 'Override a component image: COMPONENT=IMAGE, e.g. submariner-nettest=repo/nettest:tag', multiple: true}),
     'intra-cluster': Flags.boolean({default: false, description: 'Measure within the cluster of --context only (non-gateway to gateway node)'}),
-    output: Flags.string({char: 'o', default: 'table', description: 'Output format', options: ['table', 'json']}),
+    output: outputFlag,
     verbose: Flags.boolean({default: false, description: 'Print what the benchmark does'}),
   }
 
   protected async runBenchmark(kind: BenchmarkKind, flags: Record<string, unknown> & {output: string; verbose: boolean; 'intra-cluster': boolean; 'image-override'?: string[]; kubeconfig?: string}): Promise<void> {
-    const format = flags.output as 'table' | 'json'
+    const format = flags.output as OutputFormat
     const imageOverrides = parseImageOverrides(flags['image-override'] ?? [])
     const to = flags['intra-cluster'] ? undefined : prefixedConnectionOptions(flags, 'to', {kubeconfig: flags.kubeconfig})
     const outcome = await interruptible(`the ${kind} benchmark`, (signal) =>
@@ -30,8 +30,8 @@ export abstract class BenchmarkCommand extends SubctlCommand {
       ),
     )
     const report = outcome.value
-    if (format === 'json') {
-      process.stdout.write(await serialize('json', report))
+    if (format !== 'table') {
+      process.stdout.write(await serialize(format, report))
     } else if (report.skipped) {
       this.log(report.skipped)
     } else {

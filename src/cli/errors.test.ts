@@ -29,6 +29,6 @@ describe('reportError', () => {
   it('renders the message and hint on one line, and as a JSON envelope', () => {
     const report = reportError(usageError('BROKER_INFO_INVALID', 'The file is bad.', 'Recreate it'))
     expect(formatErrorLine(report)).toBe('Error: The file is bad. Recreate it')
-    expect(errorDocument(report)).toEqual({error: {code: 'BROKER_INFO_INVALID', hint: 'Recreate it', message: 'The file is bad.'}})
+    expect(errorDocument(report)).toEqual({apiVersion: 'subctl/v1', error: {code: 'BROKER_INFO_INVALID', hint: 'Recreate it', message: 'The file is bad.'}, kind: 'Error'})
   })
 })

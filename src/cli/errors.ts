@@ -4,6 +4,7 @@
  */
 import {classify, KubeApiError} from '../k8s/errors.js'
 import {SubctlError} from '../lib/errors.js'
+import {OUTPUT_API_VERSION} from './output.js'
 
 export const EXIT_OK = 0
 export const EXIT_FAILURE = 1
@@ -75,7 +76,11 @@ export function formatErrorLine(report: ErrorReport): string {
   return report.hint ? `Error: ${message}. ${report.hint}` : `Error: ${message}`
 }
 
-/** The `-o json` error envelope. */
-export function errorDocument(report: ErrorReport): {error: {code: string; message: string; hint?: string}} {
-  return {error: report.hint ? {code: report.code, hint: report.hint, message: report.message} : {code: report.code, message: report.message}}
+/** The `-o json|yaml` error envelope: a document like every other (schemas/Error.schema.json). */
+export function errorDocument(report: ErrorReport): {apiVersion: string; kind: 'Error'; error: {code: string; message: string; hint?: string}} {
+  return {
+    apiVersion: OUTPUT_API_VERSION,
+    error: report.hint ? {code: report.code, hint: report.hint, message: report.message} : {code: report.code, message: report.message},
+    kind: 'Error',
+  }
 }

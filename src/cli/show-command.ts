@@ -16,6 +16,15 @@ export interface Section {
   success?: string
 }
 
+/** Each cluster's entry of a document: its result, or the error that kept it out, in the error envelope. */
+export function clusterDocuments<T extends object>(outcomes: Array<ClusterOutcome<T>>): object[] {
+  return outcomes.map((outcome) =>
+    outcome.error === undefined
+      ? {cluster: outcome.cluster, ...(outcome.result as object)}
+      : {cluster: outcome.cluster, error: (({code, hint, message}) => ({code, message, ...(hint ? {hint} : {})}))(reportError(outcome.error))},
+  )
+}
+
 export abstract class ShowCommand<T extends object> extends SubctlCommand {
   static override flags = {
     ...kubeFlags,
@@ -39,12 +48,7 @@ export abstract class ShowCommand<T extends object> extends SubctlCommand {
     if (format === 'table') {
       for (const outcome of result.outcomes) this.#printSection(outcome, section, reporter)
     } else {
-      const clusters = result.outcomes.map((outcome) =>
-        outcome.error === undefined
-          ? {cluster: outcome.cluster, ...(outcome.result as object)}
-          : {cluster: outcome.cluster, error: (({code, hint, message}) => ({code, message, ...(hint ? {hint} : {})}))(reportError(outcome.error))},
-      )
-      process.stdout.write(await serialize(format, document(this.kind, {clusters})))
+      process.stdout.write(await serialize(format, document(this.kind, {clusters: clusterDocuments(result.outcomes)})))
     }
 
     if (failed.length > 0) this.exit(1)

@@ -1,5 +1,5 @@
 /** Upstream's `show` tables (reference/subctl.md §5), column for column. */
-import type {BrokerRow, ConnectionRow, EndpointRow, GatewayRow, VersionRow} from '../lib/show.js'
+import {type BrokerRow, type ConnectionRow, type EndpointRow, type GatewayRow, rttText, type VersionRow} from '../lib/show.js'
 import type {Column} from './output.js'
 
 export const CONNECTION_COLUMNS: Array<Column<ConnectionRow>> = [
@@ -10,7 +10,7 @@ export const CONNECTION_COLUMNS: Array<Column<ConnectionRow>> = [
   {header: 'CABLE DRIVER', value: (row) => row.cableDriver},
   {header: 'SUBNETS', maxWidth: 40, value: (row) => row.subnets},
   {header: 'STATUS', value: (row) => row.status},
-  {header: 'RTT avg.', value: (row) => row.rttAverage},
+  {header: 'RTT avg.', value: (row) => rttText(row.rttAverageMs)},
 ]
 
 export const ENDPOINT_COLUMNS: Array<Column<EndpointRow>> = [

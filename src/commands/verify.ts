@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {SubctlCommand} from '../cli/base-command.js'
-import {connectionOptions, contextsFlag, kubeFlags, namespaceFlag, prefixedConnectionOptions, prefixedKubeFlags} from '../cli/flags.js'
+import {connectionOptions, contextsFlag, kubeFlags, namespaceFlag, outputFlag, type OutputFormat, prefixedConnectionOptions, prefixedKubeFlags} from '../cli/flags.js'
 import {renderGrid, serialize} from '../cli/output.js'
 import {askConfirm, isInteractive} from '../cli/prompts.js'
 import {drawsProgress} from '../cli/reporter.js'
@@ -46,7 +46,7 @@ export default class Verify extends SubctlCommand {
     'junit-report': Flags.string({description: 'Write a JUnit XML report to this file'}),
     only: Flags.string({description: `Comma-separated verifications to run (default: all of ${VERIFICATIONS.join(', ')})`}),
     'operation-timeout': Flags.integer({default: 240, description: 'Seconds to wait for each Kubernetes operation'}),
-    output: Flags.string({char: 'o', default: 'table', description: 'Output format', options: ['table', 'json']}),
+    output: outputFlag,
     'packet-size': Flags.integer({default: 3000, description: 'Bytes of the payload of the large-packet test'}),
     'report-md': Flags.string({description: 'Write a Markdown summary to this file'}),
     'submariner-namespace': Flags.string({default: OPERATOR_NAMESPACE, description: 'Accepted for compatibility with upstream, which ignores it too'}),
@@ -55,7 +55,7 @@ export default class Verify extends SubctlCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Verify)
-    const format = flags.output as 'table' | 'json'
+    const format = flags.output as OutputFormat
     const limits = {
       connectionAttempts: flags['connection-attempts'],
       connectionTimeoutSeconds: flags['connection-timeout'],
@@ -109,8 +109,8 @@ export default class Verify extends SubctlCommand {
     const report = verifyReport(results, {leftovers, ...(matrix ? {matrix} : {})})
     if (flags['junit-report']) await writeReportFile(flags['junit-report'], junitXml(results))
     if (flags['report-md']) await writeReportFile(flags['report-md'], markdownReport(results, matrix?.contexts ?? [...new Set(results.flatMap((result) => [result.from, result.to]))], matrix?.notJoined))
-    if (format === 'json') {
-      process.stdout.write(await serialize('json', report))
+    if (format !== 'table') {
+      process.stdout.write(await serialize(format, report))
     } else {
       if (matrix) this.log(`\n${renderGrid(matrix.rows)}`)
       for (const leftover of leftovers) process.stderr.write(`⚠ not cleaned up: ${leftover}\n`)
@@ -119,7 +119,7 @@ export default class Verify extends SubctlCommand {
 
     if (outcome.interrupted) this.exit(130)
     if (!report.passed) {
-      if (format === 'json') this.exit(1)
+      if (format !== 'table') this.exit(1)
       throw new SubctlError('E2E_FAILED', `E2E failed: ${report.counts.failed} of ${results.length} verifications failed${leftovers.length > 0 ? `, and ${leftovers.length} objects were not cleaned up` : ''}`, {
         hint: 'The failing probes are named above' + (flags['junit-report'] ? ` and in ${flags['junit-report']}` : ''),
       })

@@ -8,7 +8,7 @@ const end = (cluster: string, role: string) => ({cluster, node: `${cluster}-${ro
 
 describe('benchmark results', () => {
   it('reads iperf3 -J output, and says what iperf3 said when it failed', () => {
-    expect(parseIperfJson(`warning: something\n${iperf(9.5e9)}`)).toEqual({bitsPerSecond: 9.5e9, retransmits: 3, seconds: 10.01})
+    expect(parseIperfJson(`warning: something\n${iperf(9.5e9)}`)).toEqual({bitsPerSecond: 9.5e9, durationSeconds: 10.01, retransmits: 3})
     expect(() => parseIperfJson(JSON.stringify({error: 'unable to connect to server: Connection refused'}))).toThrow('iperf3: unable to connect to server: Connection refused')
     expect(() => parseIperfJson('iperf3: error - unable to connect')).toThrow(/printed no JSON result: iperf3: error - unable to connect/)
     expect(() => parseIperfJson(JSON.stringify({end: {}}))).toThrow('no received throughput')

@@ -7,7 +7,7 @@ import {LATENCY_METHOD, type LatencyResult} from './nettest-result.js'
 export interface Throughput {
   bitsPerSecond: number
   retransmits: number
-  seconds: number
+  durationSeconds: number
 }
 
 /** The received throughput of an `iperf3 -J` run; an error with iperf3's own message otherwise. */
@@ -23,7 +23,7 @@ export function parseIperfJson(output: string): Throughput {
   if (parsed.error) throw new Error(`iperf3: ${parsed.error}`)
   const received = parsed.end?.sum_received
   if (!received?.bits_per_second) throw new Error('iperf3 reported no received throughput')
-  return {bitsPerSecond: received.bits_per_second, retransmits: parsed.end?.sum_sent?.retransmits ?? 0, seconds: received.seconds ?? 0}
+  return {bitsPerSecond: received.bits_per_second, durationSeconds: received.seconds ?? 0, retransmits: parsed.end?.sum_sent?.retransmits ?? 0}
 }
 
 export function formatBits(bitsPerSecond: number): string {

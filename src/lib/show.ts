@@ -13,7 +13,8 @@ export interface ConnectionRow {
   cableDriver: string
   subnets: string[]
   status: string
-  rttAverage: string
+  /** The gateway's average round-trip time to the remote one, null until it has measured one. */
+  rttAverageMs: number | null
   /** Which local gateway holds the connection. */
   localGateway: string
 }
@@ -34,12 +35,23 @@ export function connectionRows(gateways: Gateway[]): ConnectionRow[] {
         localGateway: gateway.status?.localEndpoint.hostname ?? gateway.metadata.name ?? '',
         nat,
         remoteIP,
-        rttAverage: connection.latencyRTT?.average ?? '',
+        rttAverageMs: millisecondsOf(connection.latencyRTT?.average),
         status: connection.status,
         subnets: endpoint.subnets,
       }
     }),
   )
+}
+
+/** A Go duration as the gateway reports it ("78.5µs"), in milliseconds; null when absent or unreadable. */
+function millisecondsOf(goText: string | undefined): number | null {
+  const nanoseconds = goText ? parseGoDuration(goText) : undefined
+  return nanoseconds === undefined ? null : nanoseconds / 1e6
+}
+
+/** Milliseconds as upstream's table prints a Go duration ("78.5µs"); '' for none. */
+export function rttText(milliseconds: number | null): string {
+  return milliseconds === null ? '' : goDuration(Math.round(milliseconds * 1e6))
 }
 
 export interface EndpointRow {
@@ -208,7 +220,7 @@ export function drawTopology(clusters: ClusterTopology[], colour: boolean): stri
       const connections = cluster.connections.filter((connection) => connection.localGateway === gateway.node)
       for (const connection of connections) {
         const tunnel = statusPaint(connection.status, `══ ${GLYPH[connection.status as keyof typeof GLYPH] ?? '?'} ${connection.status} ══▶`)
-        lines.push(`  ${last ? '  ' : '│ '}     ${tunnel} ${connection.cluster} (${connection.gateway} ${connection.remoteIP}${connection.nat ? ', NAT' : ''})${connection.rttAverage ? `  rtt ${connection.rttAverage}` : ''}`)
+        lines.push(`  ${last ? '  ' : '│ '}     ${tunnel} ${connection.cluster} (${connection.gateway} ${connection.remoteIP}${connection.nat ? ', NAT' : ''})${connection.rttAverageMs === null ? '' : `  rtt ${rttText(connection.rttAverageMs)}`}`)
       }
     })
     lines.push('')
@@ -225,8 +237,8 @@ export function drawTopology(clusters: ClusterTopology[], colour: boolean): stri
         if (name === cluster.cluster) return '-'.padEnd(cellWidth)
         const connection = cluster.connections.find((candidate) => candidate.cluster === name)
         if (!connection) return '·'.padEnd(cellWidth)
-        const nanos = parseGoDuration(connection.rttAverage)
-        const text = `${GLYPH[connection.status as keyof typeof GLYPH] ?? '?'} ${nanos === undefined ? connection.status : goDuration(Math.round(nanos / 1000) * 1000)}`
+        const rtt = connection.rttAverageMs
+        const text = `${GLYPH[connection.status as keyof typeof GLYPH] ?? '?'} ${rtt === null ? connection.status : goDuration(Math.round(rtt * 1000) * 1000)}`
         return statusPaint(connection.status, text) + ' '.repeat(Math.max(1, cellWidth - [...text].length))
       })
       lines.push(cluster.cluster.padEnd(width) + cells.join(''))

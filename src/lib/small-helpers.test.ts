@@ -60,7 +60,7 @@ describe('show helpers', () => {
   })
 
   it('draws clusters, gateways, tunnels and the pairwise matrix', () => {
-    const connection = {cableDriver: 'vxlan', localGateway: 'c1-worker', nat: false, subnets: [], status: 'connected', rttAverage: '78.5µs'}
+    const connection = {cableDriver: 'vxlan', localGateway: 'c1-worker', nat: false, subnets: [], status: 'connected', rttAverageMs: 0.0785}
     const clusters: ClusterTopology[] = [
       {
         cluster: 'c1',

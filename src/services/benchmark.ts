@@ -101,7 +101,7 @@ export async function benchmark(options: BenchmarkOptions, io: BenchmarkIo): Pro
 
 function describe(kind: BenchmarkKind, pass: BenchmarkPass): string[] {
   if (kind === 'latency') return pass.latency ? latencyLines(pass.latency) : []
-  return pass.throughput ? [`Throughput:\t${formatBits(pass.throughput.bitsPerSecond)} received over ${pass.throughput.seconds.toFixed(1)} s, ${pass.throughput.retransmits} retransmits (iperf3 -P 10)`] : []
+  return pass.throughput ? [`Throughput:\t${formatBits(pass.throughput.bitsPerSecond)} received over ${pass.throughput.durationSeconds.toFixed(1)} s, ${pass.throughput.retransmits} retransmits (iperf3 -P 10)`] : []
 }
 
 async function measure(run: TestRun, kind: BenchmarkKind, pass: PassPlan): Promise<BenchmarkPass> {

@@ -21,7 +21,14 @@ export interface RecoverOptions {
   file: string
 }
 
-export async function recoverBrokerInfo(options: RecoverOptions, reporter: Reporter): Promise<WrittenBrokerInfo | undefined> {
+/** What was written, for -o json|yaml. */
+export interface RecoveredBrokerInfo extends WrittenBrokerInfo {
+  brokerURL: string
+  components: string[]
+  serviceDiscovery: boolean
+}
+
+export async function recoverBrokerInfo(options: RecoverOptions, reporter: Reporter): Promise<RecoveredBrokerInfo | undefined> {
   const {client, target} = await openCluster(options.connection)
   let remote: KubeClient | undefined
   try {
@@ -64,7 +71,7 @@ export async function recoverBrokerInfo(options: RecoverOptions, reporter: Repor
     return await reporter.step(`Saving broker info to file "${options.file}"`, async (step) => {
       const written = await writeBrokerInfoFile(options.file, info)
       if (written.backup) step.success(`Backed up previous file "${options.file}" to "${written.backup}"`)
-      return written
+      return {...written, brokerURL, components: info.components, serviceDiscovery: info.serviceDiscovery}
     })
   } finally {
     client.close()

@@ -39,9 +39,9 @@ async function expectReachable(from: string, to: string): Promise<void> {
   })
 }
 
-async function showConnections(): Promise<Array<{cluster: string; connections?: Array<{cluster: string; status: string; rttAverage: string; cableDriver: string}>}>> {
+async function showConnections(): Promise<Array<{cluster: string; connections?: Array<{cluster: string; status: string; rttAverageMs: number | null; cableDriver: string}>}>> {
   const result = await subctlOk(['show', 'connections', '--contexts', 'c1,c2', '-o', 'json'])
-  return (JSON.parse(result.stdout) as {clusters: Array<{cluster: string; connections?: Array<{cluster: string; status: string; rttAverage: string; cableDriver: string}>}>}).clusters
+  return (JSON.parse(result.stdout) as {clusters: Array<{cluster: string; connections?: Array<{cluster: string; status: string; rttAverageMs: number | null; cableDriver: string}>}>}).clusters
 }
 
 beforeAll(async () => {
@@ -66,7 +66,7 @@ describe.each(['vxlan', 'wireguard'] as const)('over the %s cable driver', (driv
   it('reports the connections as connected, with an RTT, in show connections', async () => {
     const clusters = await eventually('connections with an RTT', async () => {
       const all = await showConnections()
-      return all.every((entry) => entry.connections?.[0]?.rttAverage) ? all : undefined
+      return all.every((entry) => typeof entry.connections?.[0]?.rttAverageMs === 'number') ? all : undefined
     }, 60_000, 1000)
     for (const [cluster, other] of [
       ['c1', 'c2'],
@@ -74,7 +74,7 @@ describe.each(['vxlan', 'wireguard'] as const)('over the %s cable driver', (driv
     ]) {
       const connection = clusters.find((entry) => entry.cluster === cluster)?.connections?.[0]
       expect(connection).toMatchObject({cableDriver: driver, cluster: other, status: 'connected'})
-      expect(connection?.rttAverage).toMatch(/^[\d.]+(µs|ms|ns)$/)
+      expect(connection?.rttAverageMs).toBeGreaterThan(0)
     }
   })
 })

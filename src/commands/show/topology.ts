@@ -1,4 +1,4 @@
-import {ShowCommand} from '../../cli/show-command.js'
+import {clusterDocuments, ShowCommand} from '../../cli/show-command.js'
 import {showTopology} from '../../services/show.js'
 import {drawTopology, type ClusterTopology} from '../../lib/show.js'
 import {reportError} from '../../cli/errors.js'
@@ -25,7 +25,8 @@ export default class ShowTopology extends ShowCommand<ClusterTopology> {
     }
 
     if (flags.output === 'table') process.stdout.write(drawTopology(clusters, process.stdout.isTTY === true))
-    else process.stdout.write(await serialize(flags.output as 'json' | 'yaml', document(this.kind, {clusters})))
+    // The document keeps a cluster that could not be read, with its error, as every show document does.
+    else process.stdout.write(await serialize(flags.output as 'json' | 'yaml', document(this.kind, {clusters: clusterDocuments(result.outcomes)})))
     if (result.outcomes.some((outcome) => outcome.error !== undefined)) this.exit(1)
   }
 }
