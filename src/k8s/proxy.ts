@@ -61,9 +61,15 @@ class HttpTunnelAgent extends http.Agent {
   }
 }
 
-/** The agent of a client: direct, or through the proxy. */
+/**
+ * The agent of a client: direct, or through the proxy. Its connections share one TLS context: given
+ * ca/cert/key, Node builds a context per connection, parsing the key each time (most of the CPU of
+ * a short `show` over three clusters, bench/startup).
+ */
 export function agentFor(server: URL, tlsOptions: https.AgentOptions, proxyUrl: string | undefined): http.Agent | https.Agent {
   const proxy = proxyUrl ? parseProxyUrl(proxyUrl) : undefined
   if (server.protocol === 'http:') return proxy ? new HttpTunnelAgent(proxy) : new http.Agent({keepAlive: true})
-  return proxy ? new HttpsTunnelAgent(proxy, {keepAlive: true, ...tlsOptions}) : new https.Agent({keepAlive: true, ...tlsOptions})
+  const {ca, cert, key, ...rest} = tlsOptions
+  const options = {keepAlive: true, ...rest, secureContext: tls.createSecureContext({ca, cert, key})}
+  return proxy ? new HttpsTunnelAgent(proxy, options) : new https.Agent(options)
 }

@@ -13,6 +13,5 @@ describe('an unknown command', () => {
 
   it('says when it is an upstream command this version does not provide, and why', () => {
     expect(unknownCommandMessage('cloud prepare aws', known, 'subctl')).toMatch(/^"subctl cloud" is an upstream command that this version does not provide: .*cloud APIs/)
-    expect(unknownCommandMessage('upgrade', known, 'subctl')).toContain('run "subctl join" again')
   })
 })

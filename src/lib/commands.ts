@@ -6,7 +6,6 @@
 /** Upstream subctl's commands (reference/subctl.md) that this version does not have, and why. */
 const NOT_YET: Record<string, string> = {
   cloud: 'preparing cloud infrastructure (AWS, GCP, Azure, OpenStack, RHOS) needs cloud APIs this version does not talk to',
-  upgrade: 'upgrading in place is not built yet; run "subctl join" again with this version to re-apply its operator and CRDs',
 }
 
 /** Levenshtein distance, for "did you mean". */

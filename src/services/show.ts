@@ -109,7 +109,7 @@ export async function networkDetails(client: KubeClient, installed: Installation
   return discovered ? {clusterCIDRs: discovered.podCIDRs, networkPlugin: discovered.networkPlugin, serviceCIDRs: discovered.serviceCIDRs, source: 'discovery'} : undefined
 }
 
-const WORKLOADS: Array<[string, typeof Resources.DaemonSet]> = [
+export const WORKLOADS: Array<[string, typeof Resources.DaemonSet]> = [
   ['submariner-gateway', Resources.DaemonSet],
   ['submariner-routeagent', Resources.DaemonSet],
   ['submariner-globalnet', Resources.DaemonSet],
@@ -119,7 +119,7 @@ const WORKLOADS: Array<[string, typeof Resources.DaemonSet]> = [
   ['submariner-lighthouse-coredns', Resources.Deployment],
 ]
 
-interface Workload extends KubeObject {
+export interface Workload extends KubeObject {
   spec: {selector: {matchLabels?: Record<string, string>}; template: {spec: {containers: Array<{image: string}>}}}
 }
 
