@@ -76,6 +76,12 @@ export function formatErrorLine(report: ErrorReport): string {
   return report.hint ? `Error: ${message}. ${report.hint}` : `Error: ${message}`
 }
 
+/** An error as documents carry it, e.g. for one cluster of a list: {code, message, hint?}. */
+export function errorBody(error: unknown): {code: string; message: string; hint?: string} {
+  const {code, hint, message} = reportError(error)
+  return hint ? {code, hint, message} : {code, message}
+}
+
 /** The `-o json|yaml` error envelope: a document like every other (schemas/Error.schema.json). */
 export function errorDocument(report: ErrorReport): {apiVersion: string; kind: 'Error'; error: {code: string; message: string; hint?: string}} {
   return {

@@ -5,7 +5,7 @@
  */
 import type {ClusterOutcome, MultiClusterResult} from '../services/show.js'
 import {SubctlCommand} from './base-command.js'
-import {reportError} from './errors.js'
+import {errorBody, reportError} from './errors.js'
 import {connectionOptions, contextsFlag, kubeFlags, outputFlag, type OutputFormat} from './flags.js'
 import {document, serialize} from './output.js'
 
@@ -21,7 +21,7 @@ export function clusterDocuments<T extends object>(outcomes: Array<ClusterOutcom
   return outcomes.map((outcome) =>
     outcome.error === undefined
       ? {cluster: outcome.cluster, ...(outcome.result as object)}
-      : {cluster: outcome.cluster, error: (({code, hint, message}) => ({code, message, ...(hint ? {hint} : {})}))(reportError(outcome.error))},
+      : {cluster: outcome.cluster, error: errorBody(outcome.error)},
   )
 }
 

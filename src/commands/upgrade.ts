@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
 import {SubctlCommand} from '../cli/base-command.js'
-import {reportError} from '../cli/errors.js'
+import {errorBody, reportError} from '../cli/errors.js'
 import {connectionOptions, contextsFlag, dryRunFlag, kubeFlags, outputFlag, type OutputFormat, timeoutFlag} from '../cli/flags.js'
 import {document, renderPlanned, renderTable} from '../cli/output.js'
 import {parseDuration} from '../lib/duration.js'
-import {selfUpdateCommand, targetVersion} from '../lib/upgrade-plan.js'
+import {reportClusters, selfUpdateCommand, skewLines, targetVersion} from '../lib/upgrade-plan.js'
 import {VERSION} from '../lib/version.js'
 import {upgrade, upgradeReport} from '../services/upgrade.js'
 
@@ -37,13 +37,7 @@ export default class Upgrade extends SubctlCommand {
     const target = targetVersion(flags['to-version'], VERSION, PACKAGE)
     const connection = {...connectionOptions(flags), ...(flags.contexts ? {contexts: flags.contexts} : {})}
     const {skew, states} = await upgradeReport({connection, target})
-    const rows = skew.flatMap((entry) =>
-      'error' in entry
-        ? [{cluster: entry.cluster, component: '', role: '', state: reportError(entry.error).message, target, version: ''}]
-        : entry.components.length === 0
-          ? [{cluster: entry.cluster, component: '', role: entry.role, state: entry.role === 'none' ? 'nothing to upgrade' : 'no components', target, version: ''}]
-          : entry.components.map((row) => ({cluster: entry.cluster, component: row.component, role: entry.role, state: row.upToDate ? 'up to date' : 'behind', target, version: row.version})),
-    )
+    const rows = skewLines(skew, target, (error) => reportError(error).message)
     if (format === 'table') {
       this.log(`subctl ${VERSION}: upgrading Submariner to ${target}${flags['dry-run'] ? ' (dry run)' : ''}`)
       const keys = ['cluster', 'role', 'component', 'version', 'target', 'state'] as const
@@ -53,23 +47,7 @@ export default class Upgrade extends SubctlCommand {
     const {planned, upgrades} = await upgrade({connection, dryRun: flags['dry-run'], target, timeoutMs: parseDuration(flags.timeout)}, states, this.reporter(format))
     const failed = [...skew.filter((entry) => 'error' in entry).map((entry) => entry.cluster), ...upgrades.filter((entry) => entry.error !== undefined).map((entry) => entry.cluster)]
     const selfUpdate = selfUpdateCommand(PACKAGE)
-    const errorOf = (error: unknown) => (({code, hint, message}) => ({code, message, ...(hint ? {hint} : {})}))(reportError(error))
-    const body = {
-      cliVersion: VERSION,
-      clusters: skew.map((entry) => {
-        const done = upgrades.find((candidate) => candidate.cluster === entry.cluster)
-        if ('error' in entry) return {cluster: entry.cluster, error: errorOf(entry.error)}
-        return {
-          ...entry,
-          applied: done?.applied ?? [],
-          upgraded: done !== undefined && done.error === undefined && !flags['dry-run'],
-          ...(done?.error === undefined ? {} : {error: errorOf(done.error)}),
-        }
-      }),
-      dryRun: flags['dry-run'],
-      selfUpdate,
-      targetVersion: target,
-    }
+    const body = {cliVersion: VERSION, clusters: reportClusters(skew, upgrades, flags['dry-run'], errorBody), dryRun: flags['dry-run'], selfUpdate, targetVersion: target}
     await this.output(format, document('UpgradeReport', body), () => '')
     if (format === 'table') {
       if (flags['dry-run']) process.stdout.write(await renderPlanned(planned))

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {compareVersions, needsUpgrade, roleOf, selfUpdateCommand, skewReport, targetVersion} from './upgrade-plan.js'
+import {compareVersions, needsUpgrade, reportClusters, roleOf, selfUpdateCommand, skewLines, skewReport, targetVersion} from './upgrade-plan.js'
 
 describe('upgrade plan', () => {
   it('orders versions as semver, a pre-release before its release, and leaves non-versions unordered', () => {
@@ -36,5 +36,21 @@ describe('upgrade plan', () => {
     ])
     expect([roleOf(empty), roleOf({...broker, serviceDiscovery: {}})]).toEqual(['none', 'broker+member'])
     expect([needsUpgrade(member), needsUpgrade(broker), needsUpgrade(empty)]).toEqual([true, true, false])
+  })
+
+  it('makes a table line per component, one for a cluster without any, and the document’s clusters', () => {
+    const skew = [
+      {cluster: 'c1', components: [{component: 'submariner-gateway', target: '0.19.0', upToDate: false, version: '0.18.0'}], role: 'member' as const},
+      {cluster: 'x', components: [], role: 'none' as const},
+      {cluster: 'gone', error: new Error('unreachable')},
+    ]
+    expect(skewLines(skew, '0.19.0', (error) => (error as Error).message).map((line) => `${line.cluster} ${line.component} ${line.state}`)).toEqual(['c1 submariner-gateway behind', 'x  nothing to upgrade', 'gone  unreachable'])
+    const clusters = reportClusters(skew, [{applied: [{kind: 'Submariner', name: 'submariner'}], cluster: 'c1'}], false, (error) => (error as Error).message)
+    expect(clusters).toEqual([
+      {...skew[0], applied: [{kind: 'Submariner', name: 'submariner'}], upgraded: true},
+      {...skew[1], applied: [], upgraded: false},
+      {cluster: 'gone', error: 'unreachable'},
+    ])
+    expect(reportClusters(skew.slice(0, 1), [{applied: [], cluster: 'c1'}], true, String)[0]).toMatchObject({upgraded: false})
   })
 })

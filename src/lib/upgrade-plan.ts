@@ -98,3 +98,45 @@ export function skewReport(states: ClusterState[], target: string): ClusterSkew[
 export function needsUpgrade(state: ClusterState): boolean {
   return state.broker || state.operator || state.submariner !== undefined || state.serviceDiscovery !== undefined
 }
+
+/** One line of the skew table; a cluster without components (or that could not be read) gets one too. */
+export interface SkewLine {
+  cluster: string
+  role: string
+  component: string
+  version: string
+  target: string
+  state: string
+}
+
+export type SkewEntry = ClusterSkew | {cluster: string; error: unknown}
+
+export function skewLines(skew: SkewEntry[], target: string, messageOf: (error: unknown) => string): SkewLine[] {
+  return skew.flatMap((entry): SkewLine[] => {
+    if ('error' in entry) return [{cluster: entry.cluster, component: '', role: '', state: messageOf(entry.error), target, version: ''}]
+    if (entry.components.length === 0) {
+      return [{cluster: entry.cluster, component: '', role: entry.role, state: entry.role === 'none' ? 'nothing to upgrade' : 'no components', target, version: ''}]
+    }
+
+    return entry.components.map((row) => ({cluster: entry.cluster, component: row.component, role: entry.role, state: row.upToDate ? 'up to date' : 'behind', target, version: row.version}))
+  })
+}
+
+/** The clusters of the UpgradeReport document: the skew as read before, what was applied, whether it worked. */
+export function reportClusters<E>(
+  skew: SkewEntry[],
+  upgrades: Array<{cluster: string; applied: Array<{kind: string; name: string; namespace?: string}>; error?: unknown}>,
+  dryRun: boolean,
+  errorOf: (error: unknown) => E,
+): Array<{cluster: string; error: E} | (ClusterSkew & {applied: Array<{kind: string; name: string; namespace?: string}>; upgraded: boolean; error?: E})> {
+  return skew.map((entry) => {
+    if ('error' in entry) return {cluster: entry.cluster, error: errorOf(entry.error)}
+    const done = upgrades.find((candidate) => candidate.cluster === entry.cluster)
+    return {
+      ...entry,
+      applied: done?.applied ?? [],
+      upgraded: done !== undefined && done.error === undefined && !dryRun,
+      ...(done?.error === undefined ? {} : {error: errorOf(done.error)}),
+    }
+  })
+}

@@ -55,7 +55,10 @@ export interface UpgradeResult {
 
 type Deployment = Workload & {spec: {template: {spec: {containers: Array<{image: string; env?: Array<{name: string; value?: string}>}>}}}}
 
-async function readState(client: KubeClient, cluster: string): Promise<ClusterState & {brokerCr?: Broker; submarinerCr?: Submariner; serviceDiscoveryCr?: ServiceDiscovery; operatorDeployment?: Deployment}> {
+/** What upgrade reads of a cluster: the plan's view, and the objects it takes settings from. */
+type DeployedState = ClusterState & {brokerCr?: Broker; submarinerCr?: Submariner; serviceDiscoveryCr?: ServiceDiscovery; operatorDeployment?: Deployment}
+
+async function readState(client: KubeClient, cluster: string): Promise<DeployedState> {
   const [brokerObject, operatorDeployment, submarinerCr, serviceDiscoveryCr] = await Promise.all([
     client.tryGet<Broker>(Resources.Broker, BROKER_CR, BROKER_NAMESPACE),
     client.tryGet<Deployment>(Resources.Deployment, OPERATOR, OPERATOR_NAMESPACE),
@@ -117,7 +120,7 @@ async function waitForRollout(client: KubeClient, target: string, timeoutMs: num
   }
 }
 
-async function upgradeCluster(client: KubeClient, state: Awaited<ReturnType<typeof readState>>, options: UpgradeOptions, writer: Writer, reporter: Reporter): Promise<void> {
+async function upgradeCluster(client: KubeClient, state: DeployedState, options: UpgradeOptions, writer: Writer, reporter: Reporter): Promise<void> {
   const {cluster} = state
   const target = options.target
   const member = state.submarinerCr?.spec ?? state.serviceDiscoveryCr?.spec
@@ -164,7 +167,7 @@ async function upgradeCluster(client: KubeClient, state: Awaited<ReturnType<type
 }
 
 /** Reads every cluster for the skew report. */
-export async function upgradeReport(options: Pick<UpgradeOptions, 'connection' | 'target'>): Promise<{states: Array<Awaited<ReturnType<typeof readState>> | {cluster: string; error: unknown}>; skew: UpgradeResult['skew']}> {
+export async function upgradeReport(options: Pick<UpgradeOptions, 'connection' | 'target'>): Promise<{states: Array<DeployedState | {cluster: string; error: unknown}>; skew: UpgradeResult['skew']}> {
   const read = await onEachCluster(options.connection, readState)
   const states = read.outcomes.map((outcome) => (outcome.result ? outcome.result : {cluster: outcome.cluster, error: outcome.error}))
   const skew = states.map((state) => ('error' in state ? state : (skewReport([state], options.target)[0] as ClusterSkew)))
@@ -172,7 +175,7 @@ export async function upgradeReport(options: Pick<UpgradeOptions, 'connection' |
 }
 
 /** Upgrades every reachable cluster that has something of Submariner, one after the other. */
-export async function upgrade(options: UpgradeOptions, states: Awaited<ReturnType<typeof upgradeReport>>['states'], reporter: Reporter): Promise<Omit<UpgradeResult, 'skew'>> {
+export async function upgrade(options: UpgradeOptions, states: Array<DeployedState | {cluster: string; error: unknown}>, reporter: Reporter): Promise<Omit<UpgradeResult, 'skew'>> {
   const writer = new Writer(options.dryRun)
   const wanted = new Set(states.filter((state) => !('error' in state) && needsUpgrade(state)).map((state) => state.cluster))
   const result = await onEachCluster(
