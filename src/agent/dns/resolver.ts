@@ -34,6 +34,8 @@ export interface Resolution {
   answers: Answer[]
   /** The zone the name is in (for the SOA of negative answers). */
   zone?: string
+  /** The answer changes from one query to the next (round robin): it must not be cached. */
+  varies?: boolean
 }
 
 interface ClusterRecord {
@@ -68,6 +70,8 @@ export class ServiceIndex {
   readonly #slices = new Map<string, Map<string, EndpointSlice>>()
   readonly #connected = new Set<string>()
   #connectivityKnown = false
+  #version = 0
+  #changedAt = Math.floor(Date.now() / 1000)
   localCluster: string
 
   constructor(localCluster: string) {
@@ -88,6 +92,7 @@ export class ServiceIndex {
       type: serviceImport.spec.type,
     })
     this.#rebuild(key)
+    this.#changed()
   }
 
   deleteImport(serviceImport: ServiceImport): void {
@@ -96,6 +101,7 @@ export class ServiceIndex {
     if (!entry) return
     if (entry.clusters.size === 0) this.#services.delete(key)
     else entry.exported = false
+    this.#changed()
   }
 
   upsertSlice(slice: EndpointSlice): void {
@@ -105,6 +111,7 @@ export class ServiceIndex {
     slices.set(slice.metadata.name as string, slice)
     this.#slices.set(key, slices)
     this.#rebuild(key)
+    this.#changed()
   }
 
   deleteSlice(slice: EndpointSlice): void {
@@ -112,6 +119,7 @@ export class ServiceIndex {
     if (!key) return
     this.#slices.get(key)?.delete(slice.metadata.name as string)
     this.#rebuild(key)
+    this.#changed()
   }
 
   /** Lighthouse slices in the namespace they describe; broker copies (another namespace) are ignored. */
@@ -163,6 +171,7 @@ export class ServiceIndex {
    * gateway reports a connected connection. Without Submariner connectivity every cluster counts.
    */
   setGateways(gateways: Gateway[], connectivityInstalled: boolean): void {
+    const before = `${this.#connectivityKnown} ${this.localCluster} ${[...this.#connected].join(',')}`
     this.#connectivityKnown = connectivityInstalled
     for (const gateway of gateways) {
       const status = gateway.status
@@ -174,6 +183,24 @@ export class ServiceIndex {
         else this.#connected.delete(connection.endpoint.cluster_id)
       }
     }
+
+    // Gateways report every few seconds; only a change of who is reachable changes answers.
+    if (`${this.#connectivityKnown} ${this.localCluster} ${[...this.#connected].join(',')}` !== before) this.#changed()
+  }
+
+  #changed(): void {
+    this.#version++
+    this.#changedAt = Math.floor(Date.now() / 1000)
+  }
+
+  /** Grows with every change to what the index answers: answers cached at an older version are stale. */
+  get version(): number {
+    return this.#version
+  }
+
+  /** When the answers last changed, in seconds since the epoch: the zone's SOA serial. */
+  get changedAt(): number {
+    return this.#changedAt
   }
 
   #isConnected(cluster: string): boolean {
@@ -232,7 +259,7 @@ export class ServiceIndex {
       .sort(([x], [y]) => x.localeCompare(y))
     if (eligible.length === 0) return a([])
     const [, chosen] = eligible[entry.next++ % eligible.length] as [string, ClusterRecord]
-    return a([chosen.ip as string])
+    return {...a([chosen.ip as string]), ...(eligible.length > 1 ? {varies: true} : {})}
   }
 
   #resolveSrv(entry: ServiceEntry, extra: string[], name: string, zone: string, serviceName: string): Resolution {

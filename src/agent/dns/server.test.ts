@@ -119,6 +119,28 @@ describe('DnsServer on loopback', () => {
     expect(tcp.answers).toHaveLength(60)
   })
 
+  it('answers a repeated question from its cache with the new id, and afresh once the index changes', () => {
+    const ask = (id: number) => dnsPacket.decode(server.handle(query('big.default.svc.clusterset.local', 'A', {edns: 4096, id}), 'udp') as Buffer)
+    expect(ask(1).answers).toHaveLength(60)
+    const again = ask(2)
+    expect(again.id).toBe(2)
+    expect(again.answers).toHaveLength(60)
+
+    index.upsertSlice({
+      addressType: 'IPv4',
+      apiVersion: 'discovery.k8s.io/v1',
+      endpoints: [{addresses: ['10.9.2.200'], conditions: {ready: true}}],
+      kind: 'EndpointSlice',
+      metadata: {
+        labels: {[LABEL_MANAGED_BY]: MANAGED_BY_LIGHTHOUSE, [LABEL_SERVICE_NAME]: 'big', [LABEL_SOURCE_CLUSTER]: 'c3', [LABEL_SOURCE_NAMESPACE]: 'default'},
+        name: 'big-c3',
+        namespace: 'default',
+      },
+      ports: [],
+    })
+    expect(ask(3).answers).toHaveLength(61)
+  })
+
   it('drops malformed packets without an answer and keeps serving', async () => {
     expect(server.handle(Buffer.from([1, 2, 3]), 'udp')).toBeUndefined()
     const reply = await overUdp(query('dns-version.clusterset.local', 'TXT'))

@@ -4,6 +4,11 @@
  * decode → resolve (ServiceIndex) → encode; a malformed packet is counted and dropped, only a bind
  * failure is fatal.
  *
+ * Hot path: a question asked before, at the same index version, with the same EDNS0 size, is
+ * answered from a cache of encoded answers (wire.ts reads the question without decoding the
+ * packet); the cache holds positive answers only, so that made-up names cannot fill it, and is
+ * emptied whenever the index changes. Round-robin answers are never cached.
+ *
  * RFC 1035 §4.2.1: UDP answers beyond the client's size (512, or its EDNS0 payload size, RFC 6891
  * §6.2.3) are truncated with TC set so the client retries over TCP. RFC 2308 §3: negative answers
  * carry the zone's SOA, whose minimum is the negative-caching TTL.
@@ -12,14 +17,23 @@ import {createSocket, type Socket} from 'node:dgram'
 import {createServer, type Server} from 'node:net'
 
 import dnsPacket, {type Answer as PacketAnswer, type Packet} from 'dns-packet'
-import {Counter, Histogram, type Registry} from 'prom-client'
+import type {Registry} from 'prom-client'
 
 import type {Logger} from '../runtime/log.js'
 import type {Resolution, ServiceIndex} from './resolver.js'
+import {DnsStats, metricType, registerDnsMetrics, type RequestCounter} from './stats.js'
+import {answerFor, QUESTION_START, readQueryHead} from './wire.js'
 
 const RCODE = {NOERROR: 0, NOTIMP: 4, NXDOMAIN: 3, REFUSED: 5, SERVFAIL: 2} as const
 const MAX_UDP = 4096
 const EDNS_PAYLOAD = 1232
+/** Cached answers at most (a few hundred bytes each); beyond it the cache starts again empty. */
+const CACHE_ENTRIES = 20_000
+
+/** A dgram lookup for addresses that are already IP literals. */
+function literalAddress(address: string, _family: unknown, callback: (error: Error | null, address: string, family: number) => void): void {
+  callback(null, address, 4)
+}
 
 export interface DnsServerOptions {
   index: ServiceIndex
@@ -29,17 +43,16 @@ export interface DnsServerOptions {
   /** TTL of answers and of negative caching. @default 5 */
   ttl?: number
   log: Logger
-  registry: Registry
+  /** Where its metrics are registered; a worker leaves it out and reports `stats` to its primary. */
+  registry?: Registry
+  /** Share the port with the other workers of a node:cluster (the primary holds the socket). */
+  shared?: boolean
 }
 
-/**
- * The query type as a metric label: the types a client of cluster DNS asks for, else "other". A
- * label per type a packet names would let a hostile client grow the metrics without bound.
- */
-const METRIC_TYPES = new Set(['A', 'AAAA', 'ANY', 'CNAME', 'NS', 'PTR', 'SOA', 'SRV', 'TXT'])
-function metricType(type: string | undefined): string {
-  if (type === undefined) return 'none'
-  return METRIC_TYPES.has(type) ? type : 'other'
+interface Answered {
+  bytes: Buffer
+  /** Its count in the metrics: (transport, question type, rcode). */
+  counter: RequestCounter
 }
 
 export class DnsServer {
@@ -47,17 +60,15 @@ export class DnsServer {
   readonly #ttl: number
   #udp: Socket | undefined
   #tcp: Server | undefined
-  readonly #requests: Counter
-  readonly #latency: Histogram
-  readonly #malformed: Counter
+  readonly stats = new DnsStats()
+  /** Encoded answers by transport, UDP size limit, EDNS0 presence and the question's bytes. */
+  readonly #cache = new Map<string, Answered>()
+  #cacheVersion = -1
 
   constructor(options: DnsServerOptions) {
     this.#options = options
     this.#ttl = options.ttl ?? 5
-    const registers = [options.registry]
-    this.#requests = new Counter({help: 'DNS requests answered, by transport, type and rcode', labelNames: ['transport', 'type', 'rcode'], name: 'lighthouse_dns_requests_total', registers})
-    this.#latency = new Histogram({buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01], help: 'Time to answer a DNS request in seconds', name: 'lighthouse_dns_request_duration_seconds', registers})
-    this.#malformed = new Counter({help: 'Malformed DNS packets dropped', name: 'lighthouse_dns_malformed_total', registers})
+    if (options.registry) registerDnsMetrics(options.registry, () => [this.stats.snapshot()])
   }
 
   get port(): number {
@@ -67,14 +78,25 @@ export class DnsServer {
 
   async start(): Promise<void> {
     const host = this.#options.host ?? '0.0.0.0'
-    const udp = createSocket('udp4')
+    const exclusive = !this.#options.shared
+    // Replies go to the IP address the query came from: no name to look up, and dgram's default
+    // (dns.lookup) would defer every send by a tick for nothing.
+    const udp = createSocket({lookup: literalAddress, type: 'udp4'})
+    // Replies wait for the end of the event loop's poll phase (setImmediate), then go out
+    // together: the client wakes once for a burst of answers instead of once per answer, which
+    // on a busy node is worth more than the microseconds they wait (bench/dns).
+    const replies: Array<{bytes: Buffer; port: number; address: string}> = []
+    const sendReplies = () => {
+      if (this.#udp === udp) for (const {address, bytes, port} of replies) udp.send(bytes, port, address)
+      replies.length = 0
+    }
     udp.on('message', (message, remote) => {
-      const reply = this.handle(message, 'udp')
-      if (reply) udp.send(reply, remote.port, remote.address)
+      const bytes = this.handle(message, 'udp')
+      if (bytes && replies.push({address: remote.address, bytes, port: remote.port}) === 1) setImmediate(sendReplies)
     })
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject)
-      udp.bind(this.#options.port, host, () => {
+      udp.bind({address: host, exclusive, port: this.#options.port}, () => {
         udp.off('error', reject)
         udp.on('error', (error) => this.#options.log.warn('UDP socket error', {error}))
         resolve()
@@ -104,38 +126,66 @@ export class DnsServer {
     })
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', reject)
-      tcp.listen(this.port, host, () => resolve())
+      tcp.listen({exclusive, host, port: this.port}, () => resolve())
     })
     this.#tcp = tcp
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.#udp ? this.#udp.close(() => resolve()) : resolve()))
+    const udp = this.#udp
+    this.#udp = undefined
+    await new Promise<void>((resolve) => (udp ? udp.close(() => resolve()) : resolve()))
     await new Promise<void>((resolve) => (this.#tcp ? this.#tcp.close(() => resolve()) : resolve()))
   }
 
   /**
-   * Decodes one query and encodes its answer; undefined for packets that deserve no answer. Never
-   * throws: it runs in socket listeners, where a throw would end the server. A packet that decodes
-   * but whose answer cannot be encoded (a hostile name, say) is counted as malformed and dropped.
+   * The answer to one query; undefined for packets that deserve no answer. Never throws: it runs
+   * in socket listeners, where a throw would end the server. A packet that decodes but whose
+   * answer cannot be encoded (a hostile name, say) is counted as malformed and dropped.
    */
   handle(message: Buffer, transport: 'udp' | 'tcp'): Buffer | undefined {
+    const started = performance.now()
+    const head = readQueryHead(message)
+    const limit = transport === 'udp' ? Math.min(MAX_UDP, Math.max(512, head?.ednsPayload ?? 512)) : 65_535
+    let key: string | undefined
+    if (head) {
+      if (this.#cacheVersion !== this.#options.index.version) {
+        this.#cache.clear()
+        this.#cacheVersion = this.#options.index.version
+      }
+
+      key = `${transport}${limit}${head.ednsPayload === undefined ? '' : '+'} ${message.toString('latin1', QUESTION_START, head.questionEnd)}`
+      const cached = this.#cache.get(key)
+      if (cached) {
+        this.stats.answered(cached.counter, (performance.now() - started) / 1000)
+        return answerFor(message, cached.bytes)
+      }
+    }
+
     try {
-      return this.#answer(message, transport)
+      const answer = this.#answer(message, transport, limit)
+      if (!answer) return undefined
+      if (key !== undefined && answer.cacheable) {
+        if (this.#cache.size >= CACHE_ENTRIES) this.#cache.clear()
+        this.#cache.set(key, answer)
+      }
+
+      this.stats.answered(answer.counter, (performance.now() - started) / 1000)
+      return answer.bytes
     } catch (error) {
-      this.#malformed.inc()
+      this.stats.malformed()
       this.#options.log.debug('dropped a packet that could not be answered', {error, transport})
       return undefined
     }
   }
 
-  #answer(message: Buffer, transport: 'udp' | 'tcp'): Buffer | undefined {
-    const started = process.hrtime.bigint()
+  /** The general path: dns-packet decodes the query, the index resolves it, dns-packet encodes the answer. */
+  #answer(message: Buffer, transport: 'udp' | 'tcp', limit: number): (Answered & {cacheable: boolean}) | undefined {
     let query: Packet
     try {
       query = dnsPacket.decode(message)
     } catch {
-      this.#malformed.inc()
+      this.stats.malformed()
       return undefined
     }
 
@@ -143,6 +193,7 @@ export class DnsServer {
     const question = query.questions?.[0]
     const opt = query.additionals?.find((record) => record.type === 'OPT') as {udpPayloadSize?: number} | undefined
     let rcode: number
+    let resolution: Resolution | undefined
     let answers: PacketAnswer[] = []
     let authorities: PacketAnswer[] = []
     if (!question || (query.questions?.length ?? 0) !== 1) {
@@ -150,7 +201,6 @@ export class DnsServer {
     } else if (question.class !== 'IN' && question.class !== undefined) {
       rcode = RCODE.REFUSED
     } else {
-      let resolution: Resolution | undefined
       try {
         resolution = this.#options.index.resolve(question.name, question.type, this.#options.zones)
       } catch (error) {
@@ -176,21 +226,18 @@ export class DnsServer {
       questions: query.questions ?? [],
       type: 'response',
     }
-    let encoded = dnsPacket.encode(response)
-    const limit = transport === 'udp' ? Math.min(MAX_UDP, Math.max(512, opt?.udpPayloadSize ?? 512)) : 65_535
-    if (encoded.length > limit) {
-      encoded = dnsPacket.encode({...response, additionals: response.additionals, answers: [], authorities: [], flags: (response.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE})
-    }
-
-    this.#requests.inc({rcode: String(rcode), transport, type: metricType(question?.type)})
-    this.#latency.observe(Number(process.hrtime.bigint() - started) / 1e9)
-    return encoded
+    let bytes = dnsPacket.encode(response)
+    const truncated = bytes.length > limit
+    if (truncated) bytes = dnsPacket.encode({...response, answers: [], authorities: [], flags: (response.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE})
+    // Only what every later asker of this question would get again: positive, whole and not round robin.
+    const cacheable = rcode === RCODE.NOERROR && answers.length > 0 && !truncated && !resolution?.varies
+    return {bytes, cacheable, counter: this.stats.counter(transport, metricType(question?.type), rcode)}
   }
 
   #soa(zone: string): PacketAnswer {
     return {
       class: 'IN',
-      data: {expire: 86_400, minimum: this.#ttl, mname: `ns.dns.${zone}`, refresh: 7200, retry: 1800, rname: `hostmaster.${zone}`, serial: Math.floor(Date.now() / 1000)},
+      data: {expire: 86_400, minimum: this.#ttl, mname: `ns.dns.${zone}`, refresh: 7200, retry: 1800, rname: `hostmaster.${zone}`, serial: this.#options.index.changedAt},
       name: zone,
       ttl: this.#ttl,
       type: 'SOA',
