@@ -95,6 +95,7 @@ describe('DnsServer on loopback', () => {
 
     const outside = await overUdp(query('example.com', 'A'))
     expect(outside.rcode).toBe('REFUSED')
+    expect(outside.flag_aa).toBe(false)
     expect(outside.authorities).toEqual([])
   })
 

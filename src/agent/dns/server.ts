@@ -220,8 +220,8 @@ export class DnsServer {
       additionals: opt ? [{name: '.', type: 'OPT', udpPayloadSize: EDNS_PAYLOAD} as PacketAnswer] : [],
       answers,
       authorities,
-      // AA on everything we own; RD echoed; RA never (this is no recursive resolver).
-      flags: dnsPacket.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | rcode,
+      // AA on the names of its zones only (not on a REFUSED elsewhere); RD echoed; RA never (this is no recursive resolver).
+      flags: (resolution?.zone ? dnsPacket.AUTHORITATIVE_ANSWER : 0) | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | rcode,
       id: query.id ?? 0,
       questions: query.questions ?? [],
       type: 'response',
