@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {defaultWorkers} from './workers.js'
+import {defaultWorkers, MAX_DEFAULT_WORKERS} from './workers.js'
 
 describe('defaultWorkers', () => {
   it('follows the cgroup CPU quota, rounded up, and never exceeds the CPUs seen', () => {
@@ -15,5 +15,10 @@ describe('defaultWorkers', () => {
     expect(defaultWorkers('-1 100000', 4)).toBe(4)
     expect(defaultWorkers(undefined, 3)).toBe(3)
     expect(defaultWorkers('', 1)).toBe(1)
+  })
+
+  it('stops at MAX_DEFAULT_WORKERS on a big node, whose memory the pod would not get', () => {
+    expect(defaultWorkers('max 100000', 64)).toBe(MAX_DEFAULT_WORKERS)
+    expect(defaultWorkers('1600000 100000', 64)).toBe(MAX_DEFAULT_WORKERS)
   })
 })

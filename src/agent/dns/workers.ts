@@ -49,15 +49,21 @@ export interface WorkerServerOptions {
 }
 
 /**
+ * Workers at most by default: each costs about 60 MB, and four already answer several times the
+ * queries a cluster's DNS sends (bench/dns). --workers goes beyond it.
+ */
+export const MAX_DEFAULT_WORKERS = 4
+
+/**
  * How many workers by default: the CPUs this process may use, from its cgroup's quota when there
  * is one ("QUOTA PERIOD" or "max PERIOD": cgroup v2's cpu.max, or v1's cpu.cfs_quota_us and
- * cpu.cfs_period_us, where no quota reads -1), else the CPUs it sees.
+ * cpu.cfs_period_us, where no quota reads -1), else the CPUs it sees; at most MAX_DEFAULT_WORKERS.
  */
 export function defaultWorkers(cpuMax: string | undefined = readCpuMax(), cpus = availableParallelism()): number {
   const [quota, period] = (cpuMax ?? '').trim().split(/\s+/)
   const limited = quota !== undefined && quota !== 'max' && Number(quota) > 0 && Number(period) > 0
   const limit = limited ? Math.ceil(Number(quota) / Number(period)) : Number.POSITIVE_INFINITY
-  return Math.max(1, Math.min(cpus, limit))
+  return Math.max(1, Math.min(cpus, limit, MAX_DEFAULT_WORKERS))
 }
 
 function readCpuMax(): string | undefined {
