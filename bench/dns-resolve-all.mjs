@@ -1,14 +1,14 @@
-// For bench/scale: asks SERVER for every name of NAMES_FILE (one per line, type A) over UDP, at
+// For bench/scale and bench/dns: asks SERVER (on PORT, 53 by default) for every name of NAMES_FILE (one per line, type A) over UDP, at
 // most 100 in flight, asking again every 250 ms for each name still without an address, until
 // all have one. Prints "polling" once its socket is up, "resolved <count> <epoch ms>" as the count
 // grows (at most every 500 ms), and "all <epoch ms>" at the end. Run inside a node's network namespace.
-//   node bench/dns-resolve-all.mjs SERVER NAMES_FILE
+//   node bench/dns-resolve-all.mjs SERVER NAMES_FILE [PORT]
 import {createSocket} from 'node:dgram'
 import {readFileSync} from 'node:fs'
 
 import dnsPacket from 'dns-packet'
 
-const [server = '', namesFile = ''] = process.argv.slice(2)
+const [server = '', namesFile = '', port = '53'] = process.argv.slice(2)
 const names = readFileSync(namesFile, 'utf8').split('\n').filter(Boolean)
 const pending = new Map(names.map((name, index) => [index + 1, {name, askedAt: 0}]))
 const IN_FLIGHT = 100
@@ -51,7 +51,7 @@ function ask() {
     if (inFlight >= IN_FLIGHT) break
     entry.askedAt = now
     inFlight++
-    socket.send(dnsPacket.encode({id, questions: [{name: entry.name, type: 'A'}], type: 'query'}), 53, server)
+    socket.send(dnsPacket.encode({id, questions: [{name: entry.name, type: 'A'}], type: 'query'}), Number(port), server)
   }
 
   report()
