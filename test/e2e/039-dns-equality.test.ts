@@ -72,7 +72,7 @@ const QUERIES: Array<[string, string]> = [
 ]
 
 const negative = (reply: Reply) => (reply.answers ?? []).length === 0
-const onlyZoneSoa = (records: string[] | undefined) => records?.length === 1 && records[0]?.startsWith(`${ZONE} 5 SOA `)
+const onlyZoneSoa = (records: string[] | undefined): boolean => records?.length === 1 && (records[0] ?? '').startsWith(`${ZONE} 5 SOA `)
 const withoutAuthorities = (reply: Reply): Reply => ({...reply, authorities: []})
 const same = (ours: Reply, upstream: Reply) => JSON.stringify(ours) === JSON.stringify(upstream)
 
