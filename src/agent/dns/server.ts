@@ -39,6 +39,7 @@ export interface DnsServerOptions {
   index: ServiceIndex
   zones: string[]
   port: number
+  /** The IPv4 address to bind (an address: the socket looks up no names). @default 0.0.0.0 */
   host?: string
   /** TTL of answers and of negative caching. @default 5 */
   ttl?: number
