@@ -20,7 +20,7 @@ import {aborted, ArgumentError, type RoleModule} from '../runtime/role.js'
 import {ServiceIndex} from './resolver.js'
 import {DnsServer} from './server.js'
 import {registerDnsMetrics} from './stats.js'
-import {defaultWorkers, DnsWorkerPool, runDnsWorker, type IndexFeed, type ToWorker} from './workers.js'
+import {applyToIndex, defaultWorkers, DnsWorkerPool, runDnsWorker, type IndexFeed, type ToWorker} from './workers.js'
 
 export const lighthouseDnsRole: RoleModule = {
   defaultMetricsPort: 9153,
@@ -64,10 +64,7 @@ export const lighthouseDnsRole: RoleModule = {
 
     let server: DnsServer | undefined
     if (index) {
-      for (const message of replay()) {
-        if (message.kind === 'index') index[message.method](message.object as never)
-      }
-      connectivity()
+      for (const message of replay()) applyToIndex(index, message)
       server = new DnsServer({index, log, port, registry: context.registry, ttl, zones})
       await server.start()
     } else {

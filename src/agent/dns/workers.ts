@@ -39,6 +39,12 @@ export type ToWorker =
   | {kind: 'gateways'; gateways: Gateway[]; installed: boolean}
   | {kind: 'stats'; id: number}
 
+/** What an index message does to a replica (or to the one index of a single process). */
+export function applyToIndex(index: ServiceIndex, message: ToWorker): void {
+  if (message.kind === 'index') index[message.method](message.object as never)
+  else if (message.kind === 'gateways') index.setGateways(message.gateways, message.installed)
+}
+
 export type FromWorker = {kind: 'hello'} | {kind: 'listening'} | {kind: 'stats'; id: number; snapshot: DnsStatsSnapshot}
 
 export interface WorkerServerOptions {
@@ -84,10 +90,10 @@ function readCpuMax(): string | undefined {
 /** The primary's side: forks the workers and keeps them fed. */
 export class DnsWorkerPool implements IndexFeed {
   readonly #workers = new Set<Worker>()
-  /** Workers that have their replica (replayed, then fed), by their id. */
+  /** Workers that have their replica (replayed, then fed). */
   readonly #fed = new Set<Worker>()
   readonly #listening = new Set<Worker>()
-  readonly #pending = new Map<number, {resolve: (snapshot: DnsStatsSnapshot | undefined) => void}>()
+  readonly #pending = new Map<number, (snapshot: DnsStatsSnapshot | undefined) => void>()
   #nextRequest = 0
   #stopping = false
 
@@ -112,7 +118,7 @@ export class DnsWorkerPool implements IndexFeed {
           this.#listening.add(worker)
           check()
         } else if (message.kind === 'stats') {
-          this.#pending.get(message.id)?.resolve(message.snapshot)
+          this.#pending.get(message.id)?.(message.snapshot)
           this.#pending.delete(message.id)
         }
       })
@@ -183,11 +189,9 @@ export class DnsWorkerPool implements IndexFeed {
               this.log.warn('a DNS worker did not report its metrics', {worker: worker.id})
               resolve(undefined)
             }, 1000)
-            this.#pending.set(id, {
-              resolve: (snapshot) => {
-                clearTimeout(timer)
-                resolve(snapshot)
-              },
+            this.#pending.set(id, (snapshot) => {
+              clearTimeout(timer)
+              resolve(snapshot)
             })
             worker.send({id, kind: 'stats'} satisfies ToWorker)
           }),
@@ -203,9 +207,8 @@ export async function runDnsWorker(options: WorkerServerOptions, log: Logger, si
   const server = new DnsServer({index, log, port: options.port, shared: true, ttl: options.ttl, zones: options.zones})
   const send = (message: FromWorker) => process.send?.(message)
   process.on('message', (message: ToWorker) => {
-    if (message.kind === 'index') index[message.method](message.object as never)
-    else if (message.kind === 'gateways') index.setGateways(message.gateways, message.installed)
-    else if (message.kind === 'stats') send({id: message.id, kind: 'stats', snapshot: server.stats.snapshot()})
+    if (message.kind === 'stats') send({id: message.id, kind: 'stats', snapshot: server.stats.snapshot()})
+    else applyToIndex(index, message)
   })
   send({kind: 'hello'})
   await server.start()
