@@ -26,9 +26,9 @@ import {Resources} from '../src/k8s/resources.js'
 import {ROOT} from '../test/helpers/cli.js'
 import {eventually} from '../test/helpers/lab.js'
 import {deployEcho, ensureClusterset, withClient} from '../test/e2e/clusterset.js'
-import {lighthouseDnsNetns, startUpstreamDns} from '../test/e2e/upstream-dns.js'
+import {lighthouseDnsNetns, startUpstreamDns} from '../test/e2e/upstream.js'
 import {shAsync} from '../test/lab/sh.js'
-import {median, percentile, round, runIn, withLab} from './support.js'
+import {inParallel, median, percentile, round, rssMb, runIn, withLab} from './support.js'
 
 const {values} = parseArgs({options: {keep: {type: 'boolean'}, runs: {type: 'string'}, seconds: {type: 'string'}, sizes: {type: 'string'}}})
 const sizes = (values.sizes ?? '200,2000').split(',').map(Number).filter((size) => size > 0)
@@ -37,13 +37,6 @@ const seconds = Math.max(2, Number(values.seconds ?? 8))
 const NAMESPACE = 'bench-dns'
 const UPSTREAM_PORT = 15_353
 const serviceName = (index: number) => `svc-${String(index).padStart(4, '0')}`
-
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0
-  await Promise.all(Array.from({length: limit}, async () => {
-    while (next < items.length) await work(items[next++] as T)
-  }))
-}
 
 /** N Services exported from c2 (those already there are kept), and the namespace in c1 so that it imports them. */
 async function exportServices(size: number): Promise<void> {
@@ -100,17 +93,16 @@ async function dnsperf(netns: string, port: number, queryFile: string, directory
 /** The RSS in MB of the agent processes in a network namespace (our DNS pod: its primary and workers). */
 async function podRss(netns: string): Promise<number> {
   const pids = (await shAsync(['ip', 'netns', 'pids', netns])).split('\n').filter(Boolean)
-  let kb = 0
+  let mb = 0
   for (const pid of pids) {
     try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('lighthouse-dns')) continue
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('lighthouse-dns')) mb += rssMb(pid)
     } catch {
       // the process ended while we looked
     }
   }
 
-  return kb / 1024
+  return mb
 }
 
 const digShort = (netns: string, port: number, name: string) => runIn(netns, ['dig', '+short', '+time=2', '+tries=2', '-p', String(port), '@127.0.0.1', name, 'A']).then((out) => out.trim().split('\n').sort().join(' '))

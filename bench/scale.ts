@@ -24,7 +24,7 @@ import {Resources} from '../src/k8s/resources.js'
 import {ROOT} from '../test/helpers/cli.js'
 import {eventually} from '../test/helpers/lab.js'
 import {deployEcho, ensureClusterset, withClient} from '../test/e2e/clusterset.js'
-import {round, spawnIn, withLab} from './support.js'
+import {inParallel, round, rssMb, spawnIn, withLab} from './support.js'
 
 const {values} = parseArgs({options: {keep: {type: 'boolean'}, sizes: {type: 'string'}}})
 const sizes = (values.sizes ?? '100,300,1000').split(',').map(Number).filter((size) => size > 0)
@@ -44,10 +44,9 @@ function agentRss(): Map<string, number> {
       if (at < 0 || !cmdline[at + 1]) continue
       const host = /(?:^|\0)KUBERNETES_SERVICE_HOST=([^\0]*)/.exec(readFileSync(`/proc/${entry}/environ`, 'utf8'))?.[1] ?? ''
       const cluster = SERVICE_HOSTS[host]
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1] ?? 0)
       if (!cluster) continue
       const key = `${cluster}/${cmdline[at + 1]}`
-      rss.set(key, Math.max(rss.get(key) ?? 0, kb / 1024))
+      rss.set(key, Math.max(rss.get(key) ?? 0, rssMb(entry)))
     } catch {
       // the process ended while we looked
     }
@@ -68,14 +67,6 @@ async function brokerRate(windowMs: number): Promise<number> {
   const before = await brokerRequests()
   await sleep(windowMs)
   return ((await brokerRequests()) - before) / (windowMs / 1000)
-}
-
-/** Runs `work` over `items`, `limit` at a time. */
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0
-  await Promise.all(Array.from({length: limit}, async () => {
-    while (next < items.length) await work(items[next++] as T)
-  }))
 }
 
 const serviceNames = (cluster: string, size: number) => Array.from({length: size}, (_, index) => `${cluster}-s${index}`)

@@ -2,6 +2,8 @@
  * What the lab benchmarks share: statistics, the lab brought up when it is down (and taken down
  * again afterwards unless --keep), and programs run inside a pod's network namespace.
  */
+import {readFileSync} from 'node:fs'
+
 import {ensurePackages} from '../test/lab/build.js'
 import {DEFAULT_CLUSTERS, parseClusters} from '../test/lab/config.js'
 import {down, readState, up} from '../test/lab/lab.js'
@@ -20,6 +22,19 @@ export function percentile(values: number[], rank: number): number {
 }
 
 export const round = (value: number, digits = 2) => Number(value.toFixed(digits))
+
+/** The resident memory of a process in MB (throws if it has ended). */
+export function rssMb(pid: string): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
+}
+
+/** Runs `work` over `items`, `limit` at a time. */
+export async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0
+  await Promise.all(Array.from({length: limit}, async () => {
+    while (next < items.length) await work(items[next++] as T)
+  }))
+}
 
 /** Brings the lab up if it is down; the returned function takes it down again unless it was up before or `keep`. */
 export async function withLab<T>(work: () => Promise<T>, options: {keep?: boolean; clusters?: string} = {}): Promise<T> {

@@ -4,19 +4,15 @@
  * rows as ours, cluster by cluster; and our -o json documents of the joined clusters validate
  * against schemas/. RTTs are masked: the gateways refresh them between the two reads.
  */
-import {existsSync, mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import {HOST_NETNS} from '../lab/config.js'
 import {execEnvironment} from '../lab/operations.js'
-import {ROOT, run} from '../helpers/cli.js'
+import {run} from '../helpers/cli.js'
 import {schemaProblems} from '../helpers/schemas.js'
 import {ensureClusterset, subctl, waitConnected} from './clusterset.js'
+import {unpackUpstream} from './upstream.js'
 
-const PACKED = join(ROOT, '..', 'shared', 'upstream', 'subctl-0.19-linux-amd64.xz')
 let upstream = ''
 
 /** Each cluster's lines, progress lines left out, columns and RTTs normalised. */
@@ -37,12 +33,9 @@ function rowsByCluster(output: string): Record<string, string[]> {
 
 describe("upstream's subctl reads what ours made", () => {
   beforeAll(async () => {
-    expect(existsSync(PACKED), `${PACKED} is missing`).toBe(true)
     await ensureClusterset()
     await waitConnected()
-    upstream = join(mkdtempSync(join(tmpdir(), 'subctl-upstream-')), 'subctl')
-    const unpacked = await run('sh', ['-c', 'xz -dc "$0" > "$1" && chmod +x "$1"', PACKED, upstream])
-    expect(unpacked.code, unpacked.stderr).toBe(0)
+    upstream = await unpackUpstream('subctl')
   })
 
   const commands: Array<[string, string]> = [

@@ -21,7 +21,7 @@ import {ROOT} from '../helpers/cli.js'
 import {eventually} from '../helpers/lab.js'
 import {shAsync} from '../lab/sh.js'
 import {deployEcho, deployWebStatefulSet, ensureClusterset, subctlOk, withClient} from './clusterset.js'
-import {lighthouseDnsNetns, startUpstreamDns, type UpstreamDns} from './upstream-dns.js'
+import {lighthouseDnsNetns, startUpstreamDns, type UpstreamDns} from './upstream.js'
 
 const NAMESPACE = 'e2e-dns-equality'
 const ZONE = 'clusterset.local'

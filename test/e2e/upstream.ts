@@ -1,11 +1,12 @@
 /**
- * Upstream's lighthouse-coredns (../shared/upstream) beside our Lighthouse DNS pod: in the pod's
+ * Upstream's reference binaries (../shared/upstream) beside ours: unpacked for the interoperability
+ * tests, and upstream's lighthouse-coredns started beside our Lighthouse DNS pod (in the pod's
  * network namespace, on another port, reading the same cluster's objects with the lab's admin
- * kubeconfig. The answer-equality test and bench/dns compare the two on the same objects.
+ * kubeconfig), which the answer-equality test and bench/dns compare on the same objects.
  */
 import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 
 import yaml from 'js-yaml'
 
@@ -18,7 +19,18 @@ import {run, startProcess} from '../lab/sh.js'
 import {ROOT} from '../helpers/cli.js'
 import {withClient} from './clusterset.js'
 
-export const UPSTREAM_DNS_PACKED = join(ROOT, '..', 'shared', 'upstream', 'lighthouse-coredns-0.19-linux-amd64.xz')
+/**
+ * One of upstream's binaries in ../shared/upstream (xz-packed, NAME-0.19-linux-amd64.xz) unpacked
+ * into a fresh directory: its path.
+ */
+export async function unpackUpstream(name: 'subctl' | 'lighthouse-coredns'): Promise<string> {
+  const packed = join(ROOT, '..', 'shared', 'upstream', `${name}-0.19-linux-amd64.xz`)
+  if (!existsSync(packed)) throw new Error(`${packed} is missing`)
+  const binary = join(mkdtempSync(join(tmpdir(), `${name}-upstream-`)), name)
+  const unpacked = await run(['sh', '-c', 'xz -dc "$0" > "$1" && chmod +x "$1"', packed, binary])
+  if (unpacked.code !== 0) throw new Error(`unpacking ${packed}: ${unpacked.stderr}`)
+  return binary
+}
 
 interface Kubeconfig {
   clusters: Array<{name: string}>
@@ -63,11 +75,8 @@ export interface UpstreamDns {
 
 /** Starts upstream's server in NETNS on PORT for CLUSTER, and resolves once its zone is served. */
 export async function startUpstreamDns(netns: string, cluster: string, port: number): Promise<UpstreamDns> {
-  if (!existsSync(UPSTREAM_DNS_PACKED)) throw new Error(`${UPSTREAM_DNS_PACKED} is missing`)
-  const directory = mkdtempSync(join(tmpdir(), 'lighthouse-coredns-'))
-  const binary = join(directory, 'lighthouse-coredns')
-  const unpacked = await run(['sh', '-c', 'xz -dc "$0" > "$1" && chmod +x "$1"', UPSTREAM_DNS_PACKED, binary])
-  if (unpacked.code !== 0) throw new Error(`unpacking ${UPSTREAM_DNS_PACKED}: ${unpacked.stderr}`)
+  const binary = await unpackUpstream('lighthouse-coredns')
+  const directory = dirname(binary)
   kubeconfigFor(cluster, join(directory, 'kubeconfig'))
   writeFileSync(join(directory, 'Corefile'), `clusterset.local:${port} {\n    lighthouse\n    errors\n}\n`)
   const child = startProcess(['ip', 'netns', 'exec', netns, binary, '-kubeconfig', join(directory, 'kubeconfig'), '-conf', join(directory, 'Corefile')], {

@@ -30,6 +30,8 @@ const PACKAGES: Record<string, string> = {
   tcpdump: 'tcpdump',
   wg: 'wireguard-tools',
   'wireguard-go': 'wireguard-go',
+  // Unpacks upstream's reference binaries (../shared/upstream) for the interoperability tests and bench/dns.
+  xz: 'xz-utils',
 }
 
 const has = (command: string) => sh(['sh', '-c', `command -v ${command}`], {allowFailure: true}).trim() !== ''
