@@ -13,7 +13,7 @@ import {clientForServer} from '../../src/k8s/clients.js'
 import type {KubeObject} from '../../src/k8s/objects.js'
 import {Resources} from '../../src/k8s/resources.js'
 import {decodeBrokerInfo} from '../../src/lib/broker-info.js'
-import {HOST_NETNS} from '../lab/config.js'
+import {HOST_API_PORT_BASE, HOST_NETNS} from '../lab/config.js'
 import {execEnvironment} from '../lab/operations.js'
 import {ROOT} from '../helpers/cli.js'
 import {eventually} from '../helpers/lab.js'
@@ -224,7 +224,7 @@ describe('join', () => {
   it('gives each cluster a broker token that only reaches the broker namespace', async () => {
     const secret = await withClient('c1', (client) => client.get<KubeObject & {data: Record<string, string>}>(Resources.Secret, 'submariner-broker-secret', 'submariner-operator'))
     const token = Buffer.from(secret.data.token as string, 'base64').toString()
-    const broker = await clientForServer({ca: Buffer.from(secret.data['ca.crt'] as string, 'base64'), displayName: 'broker as c1', server: 'https://127.0.0.1:36443', token}, 'e2e')
+    const broker = await clientForServer({ca: Buffer.from(secret.data['ca.crt'] as string, 'base64'), displayName: 'broker as c1', server: `https://127.0.0.1:${HOST_API_PORT_BASE}`, token}, 'e2e')
     try {
       expect((await broker.list(Resources.Cluster, {namespace: 'submariner-k8s-broker'})).items.length).toBeGreaterThan(0)
       await expect(broker.list(Resources.Secret, {namespace: 'kube-system'})).rejects.toMatchObject({statusCode: 403})

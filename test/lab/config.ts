@@ -31,8 +31,12 @@ export const HOST_IP = '172.30.0.1'
 export const ETCD_URL = `http://${HOST_IP}:2379`
 export const API_PORT = 6443
 export const KUBELET_PORT = 10250
-/** Host-side loopback ports forwarded into the lab, one per cluster, for tests and developers. */
-export const HOST_API_PORT_BASE = 36443
+/**
+ * Host-side loopback ports forwarded into the lab, one per cluster, for tests and developers.
+ * Below the kernel's ephemeral range (32768 up): a client connection of this machine never takes
+ * one, so the forwarder can always listen.
+ */
+export const HOST_API_PORT_BASE = 16443
 export const CLUSTER_DOMAIN = 'cluster.local'
 
 export interface ClusterConfig {

@@ -95,9 +95,8 @@ function linkTools(binDir: string): void {
 }
 
 /**
- * The host's loopback forwarders to the API servers. Their ports lie in the kernel's ephemeral
- * range, so a client connection of this machine can hold one for a moment, and the forwarder,
- * which cannot listen, exits: start it again until it listens, then fail naming the port.
+ * The host's loopback forwarders to the API servers. A forwarder that cannot listen (another
+ * program on the port) exits: start it again a few times, then fail naming the ports.
  */
 async function startForwarder(state: LabState, binDir: string, clusters: ClusterConfig[]): Promise<void> {
   const forwards = clusters.map((cluster) => `127.0.0.1:${hostApiPort(cluster)}=${controlPlaneOf(cluster).ip}:6443`)

@@ -2,7 +2,7 @@
 // connection to a target inside another network namespace, so that the host (tests, developers)
 // can reach the lab's API servers on 127.0.0.1 without any lab traffic touching a host interface.
 //
-//	netns-forward -netns /run/netns/lab-host 127.0.0.1:36443=172.30.1.10:6443 ...
+//	netns-forward -netns /run/netns/lab-host 127.0.0.1:16443=172.30.1.10:6443 ...
 package main
 
 import (
