@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bench/startup: how long the CLI takes, whole process, against `node -e 0` and upstream's Go subctl
 // in the same run. Subjects run interleaved, RUNS times each; the figures are medians.
-//   node bench/startup.mjs [RUNS] [--subctl PATH/bin/run.js]      (default 15 runs; this checkout)
+//   node bench/startup.mjs [RUNS] [--subctl PATH/bin/run.cjs]      (default 15 runs; this checkout)
 // `show connections` runs over the lab's contexts (broker, c1, c2) when the lab is up; upstream's
 // subctl is unpacked from ../shared/upstream when it is there. Targets (issue 16): version <= 1.2,
 // --help and join --help <= 1.5, show connections <= 2.5 x node and <= 2.0 x upstream.
@@ -15,7 +15,7 @@ import {parseArgs} from 'node:util'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const {positionals, values} = parseArgs({allowPositionals: true, options: {subctl: {type: 'string'}}})
 const runs = Math.max(5, Number(positionals[0] ?? 15))
-const ours = values.subctl ?? join(root, 'bin/run.js')
+const ours = values.subctl ?? join(root, 'bin/run.cjs')
 const labKubeconfig = '/run/subctl-lab/kubeconfig.host'
 
 /** Upstream's subctl, unpacked once into a temporary directory; undefined when it is not shipped beside us. */

@@ -1,15 +1,20 @@
 #!/usr/bin/env node
 // Builds everything the CLI and the agent image need, with esbuild:
-//   dist/commands/**, dist/hooks/*, dist/cli-entry.js   the CLI: one ESM file per oclif command and
-//       hook, sharing chunks in dist/chunks/. Bundled because start-up is mostly module loading:
-//       @oclif/core and client-node as hundreds of files cost more than a second (bench/startup).
+//   dist/cli.cjs         the CLI: oclif, every command, the hooks and the help class, as one CommonJS
+//       file. bin/run.cjs loads it through V8's code cache (src/cli/compile-cache.ts): start-up is
+//       mostly compiling and evaluating modules (bench/startup), Node 20 can cache the compiled code
+//       of a vm.Script but not of an ES module, and one file is one read. Each command module is
+//       evaluated only when oclif asks for it (the getters of the generated entry below).
+//   dist/start.cjs       what bin/run.cjs needs before that: the version, the help fast path, the loader
 //   dist/agent.js        the agent bundle, one ESM file (the agent image's entrypoint)
 //   oclif.manifest.json  the command/flag contract, regenerated; CI fails when the committed one differs
 // Type-checking is tsc's job in `npm run lint`; esbuild only strips the types.
 import {execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
 import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {dirname, join, relative} from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {fileURLToPath} from 'node:url'
 
 import {build} from 'esbuild'
 
@@ -38,8 +43,10 @@ const inlineManifests = {
 
 // Of @kubernetes/client-node we use KubeConfig alone (src/k8s/kubeconfig.ts): credentials, TLS and
 // auth plugins. Its config module imports the generated API (gen/, thousands of models, only for
-// makeApiClient) and node-fetch (only for applyToFetchOptions); neither is called here. They are
-// replaced by modules that fail loudly if ever called, which takes KubeConfig from ~0.9 s to ~40 ms.
+// makeApiClient), node-fetch (only for applyToFetchOptions) and the proxy agents socks-proxy-agent
+// and hpagent (only for createAgent: src/k8s/proxy.ts makes our agents); none is called here. They
+// are replaced by modules that fail loudly if ever called, which takes KubeConfig from ~0.9 s to
+// ~40 ms, and a few ms more off every command (the proxy agents and the socks client they load).
 const kubeConfigOnly = {
   name: 'kubeconfig-only',
   setup(context) {
@@ -47,15 +54,20 @@ const kubeConfigOnly = {
       /client-node[\\/]dist[\\/]config\.js$/.test(args.importer) ? {namespace: 'kubeconfig-only', path: 'gen'} : undefined,
     )
     context.onResolve({filter: /^node-fetch$/}, () => ({namespace: 'kubeconfig-only', path: 'node-fetch'}))
-    context.onLoad({filter: /.*/, namespace: 'kubeconfig-only'}, ({path}) => ({
-      contents:
-        path === 'gen'
-          ? "const unused = () => { throw new Error('client-node generated APIs are not bundled: use src/k8s/client.ts') }\n" +
-            'export const createConfiguration = unused\nexport class ServerConfiguration { constructor() { unused() } }\n'
-          : // Reading globalThis.Headers at load would load undici (~20 ms); only a call does.
-            'export class Headers { constructor(init) { return new globalThis.Headers(init) } }\nexport default (...args) => globalThis.fetch(...args)\n',
-      loader: 'js',
-    }))
+    context.onResolve({filter: /^(socks-proxy-agent|hpagent)$/}, (args) =>
+      /client-node[\\/]dist[\\/]config\.js$/.test(args.importer) ? {namespace: 'kubeconfig-only', path: 'proxy-agents'} : undefined,
+    )
+    const stubs = {
+      gen:
+        "const unused = () => { throw new Error('client-node generated APIs are not bundled: use src/k8s/client.ts') }\n" +
+        'export const createConfiguration = unused\nexport class ServerConfiguration { constructor() { unused() } }\n',
+      // Reading globalThis.Headers at load would load undici (~20 ms); only a call does.
+      'node-fetch': 'export class Headers { constructor(init) { return new globalThis.Headers(init) } }\nexport default (...args) => globalThis.fetch(...args)\n',
+      'proxy-agents':
+        "class Unused { constructor() { throw new Error('client-node proxy agents are not bundled: use src/k8s/proxy.ts') } }\n" +
+        'export {Unused as SocksProxyAgent, Unused as HttpProxyAgent, Unused as HttpsProxyAgent}\n',
+    }
+    context.onLoad({filter: /.*/, namespace: 'kubeconfig-only'}, ({path}) => ({contents: stubs[path], loader: 'js'}))
     // Everything we use of the package goes through its KubeConfig module.
     context.onResolve({filter: /^@kubernetes\/client-node$/}, () => ({
       path: join(root, 'node_modules/@kubernetes/client-node/dist/config.js'),
@@ -64,10 +76,7 @@ const kubeConfigOnly = {
 }
 
 const common = {
-  // Some dependencies are CommonJS and call require(); give the ESM bundles one.
-  banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
   bundle: true,
-  format: 'esm',
   keepNames: true,
   legalComments: 'none',
   logLevel: 'warning',
@@ -78,23 +87,51 @@ const common = {
   target: 'node20',
 }
 
-const sources = (folder) =>
-  readdirSync(join(root, 'src', folder), {recursive: true, withFileTypes: true})
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
-    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
+const commandFiles = readdirSync(join(root, 'src', 'commands'), {recursive: true, withFileTypes: true})
+  .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+  .map((entry) => relative(root, join(entry.parentPath, entry.name)).split('\\').join('/'))
+  .sort()
+const commandId = (file) => file.replace(/^src\/commands\//, '').replace(/\.ts$/, '').replace(/\/index$/, '').split('/').join(':')
+
+// The CLI bundle's entry, generated so that no command can be left out of it. oclif reads the
+// commands (package.json oclif.commands, strategy "explicit"), the hooks and the help class as
+// exports of dist/cli.cjs; each is a getter whose require() esbuild turns into a lazily evaluated
+// module, so `show connections` evaluates its own modules and not those of join or verify.
+const lazy = (file, name = 'default') => `{enumerable: true, get: () => require('./${file}').${name}}`
+const cliEntry = `'use strict'
+Object.defineProperties(exports, {
+  run: ${lazy('src/cli-entry.ts', 'run')},
+  initHook: ${lazy('src/hooks/init.ts')},
+  commandNotFoundHook: ${lazy('src/hooks/command-not-found.ts')},
+  SubctlHelp: ${lazy('src/help.ts')},
+  COMMANDS: {enumerable: true, value: Object.defineProperties({}, {
+${commandFiles.map((file) => `    ${JSON.stringify(commandId(file))}: ${lazy(file)},`).join('\n')}
+  })},
+})
+`
 
 await build({
   ...common,
-  chunkNames: 'chunks/[name]-[hash]',
-  entryPoints: [...sources('commands'), ...sources('hooks'), 'src/cli-entry.ts', 'src/help-entry.ts', 'src/help.ts', 'src/lib/version.ts'].map((file) => join(root, file)),
   // oclif requires TypeScript (or ts-node) only to run a plugin from its sources, which we never do.
   external: ['typescript', 'ts-node', 'tsx'],
-  outbase: join(root, 'src'),
-  outdir: join(root, 'dist'),
-  splitting: true,
+  format: 'cjs',
+  outfile: join(root, 'dist/cli.cjs'),
+  stdin: {contents: cliEntry, loader: 'js', resolveDir: root, sourcefile: 'cli-bundle-entry.js'},
 })
 
-await build({...common, entryPoints: [join(root, 'src/agent/main.ts')], outfile: join(root, 'dist/agent.js')})
+// The code cache of dist/cli.cjs is kept per content: V8 checks a cache against the source's length
+// only, so a cache made for another build of the same length would be taken.
+const cliHash = createHash('sha256').update(readFileSync(join(root, 'dist/cli.cjs'))).digest('hex').slice(0, 16)
+await build({...common, define: {CLI_BUNDLE_HASH: JSON.stringify(cliHash)}, entryPoints: [join(root, 'src/start-entry.ts')], format: 'cjs', outfile: join(root, 'dist/start.cjs')})
+
+await build({
+  ...common,
+  // Some dependencies are CommonJS and call require(); give the ESM bundle one.
+  banner: {js: "import {createRequire as __createRequire} from 'node:module'; const require = __createRequire(import.meta.url);"},
+  entryPoints: [join(root, 'src/agent/main.ts')],
+  format: 'esm',
+  outfile: join(root, 'dist/agent.js'),
+})
 
 run(bin('oclif'), ['manifest'])
 
@@ -105,8 +142,9 @@ const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
 manifest.commands = Object.fromEntries(Object.entries(manifest.commands).sort(([a], [b]) => a.localeCompare(b)))
 // oclif leaves booleans' defaults out of the manifest; help (src/lib/help.ts) shows them, the true
 // ones above all, so they are taken from the command classes.
+const {COMMANDS} = createRequire(import.meta.url)(join(root, 'dist/cli.cjs'))
 for (const command of Object.values(manifest.commands)) {
-  const {default: commandClass} = await import(pathToFileURL(join(root, ...command.relativePath)).href)
+  const commandClass = COMMANDS[command.id]
   for (const [name, flag] of Object.entries(command.flags)) {
     const declared = commandClass.flags?.[name] ?? commandClass.baseFlags?.[name]
     if (flag.type === 'boolean' && typeof declared?.default === 'boolean') flag.default = declared.default

@@ -1,5 +1,5 @@
 /**
- * What bin/run.js loads for everything but `version`: upstream's argument syntax turned into
+ * What bin/run.cjs loads for everything but `version`: upstream's argument syntax turned into
  * oclif's, then oclif. It is bundled with the commands (scripts/build.mjs), so that they share one
  * copy of @oclif/core.
  */

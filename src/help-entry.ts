@@ -1,5 +1,5 @@
 /**
- * bin/run.js's answer to `--help` and `-h`: rendered from oclif.manifest.json and
+ * bin/run.cjs's answer to `--help` and `-h`: rendered from oclif.manifest.json and
  * package.json, without loading oclif, so that help starts as fast as `version` (bench/startup).
  * src/help.ts renders the same text when oclif itself is asked.
  */

@@ -1,6 +1,6 @@
 /**
  * oclif's help class (package.json oclif.helpClass), for the help oclif prints itself: `subctl help
- * join`, and help after a parse. It renders with lib/help.ts, as bin/run.js's fast path does.
+ * join`, and help after a parse. It renders with lib/help.ts, as bin/run.cjs's fast path does.
  */
 import {type Command, Help} from '@oclif/core'
 

@@ -1,5 +1,5 @@
 /**
- * Upstream's flag syntax, turned into what oclif parses before oclif sees it (bin/run.js): `-h` is
+ * Upstream's flag syntax, turned into what oclif parses before oclif sees it (bin/run.cjs): `-h` is
  * help everywhere, and a boolean flag takes `--flag=true|false` as cobra's do (`--natt=false`, as
  * upstream's documentation writes it), besides `--flag` and `--no-flag`. The flags of each command
  * come from oclif.manifest.json.

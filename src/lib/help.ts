@@ -1,6 +1,6 @@
 /**
  * Help text, rendered from the command contract (oclif.manifest.json's commands and the topics of
- * package.json). One renderer serves both paths: bin/run.js answers `--help` from the manifest
+ * package.json). One renderer serves both paths: bin/run.cjs answers `--help` from the manifest
  * without loading oclif (start-up, bench/startup), and oclif's own help (`subctl help join`) uses
  * the same functions through src/help.ts. Unlike oclif's default help, a required argument shows
  * bare (BROKER-INFO) and "(required)", and every default is shown, the true ones included.

@@ -3,7 +3,7 @@
  * --context / --contexts, reading the Submariner CRs, Gateways, Brokers and workloads of each.
  * One cluster's failure does not stop the others; the caller gets every outcome.
  */
-import {OPERATOR_NAMESPACE, SERVICE_DISCOVERY_CR, SUBMARINER_CR, type Broker, type Gateway, type ServiceDiscovery, type Submariner} from '../api/submariner.js'
+import {OPERATOR_NAMESPACE, SUBMARINER_CR, type Broker, type Gateway, type Submariner} from '../api/submariner.js'
 import type {KubeClient} from '../k8s/client.js'
 import {clientFor} from '../k8s/clients.js'
 import {selectContexts} from '../k8s/connect.js'
@@ -78,18 +78,21 @@ export async function onEachCluster<T>(
 
 export interface Installation {
   submariner?: Submariner
-  serviceDiscovery?: ServiceDiscovery
   gateways: Gateway[]
 }
 
-/** The per-context setup of upstream's cluster.NewInfo: the CRs and Gateways (missing CRDs count as absent). */
+/**
+ * The per-context setup of upstream's cluster.NewInfo that the show commands read: the Submariner CR
+ * and the Gateways (missing CRDs count as absent). Each request is a TLS connection of its own, a
+ * good part of a show command's time (bench/startup), so the ServiceDiscovery CR, which none of them
+ * reads, is not fetched.
+ */
 export async function installation(client: KubeClient): Promise<Installation> {
-  const [submariner, serviceDiscovery, gateways] = await Promise.all([
+  const [submariner, gateways] = await Promise.all([
     client.tryGet<Submariner>(Resources.Submariner, SUBMARINER_CR, OPERATOR_NAMESPACE),
-    client.tryGet<ServiceDiscovery>(Resources.ServiceDiscovery, SERVICE_DISCOVERY_CR, OPERATOR_NAMESPACE),
     client.tryList<Gateway>(Resources.Gateway, {namespace: OPERATOR_NAMESPACE}),
   ])
-  return {gateways: gateways.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '')), ...(serviceDiscovery ? {serviceDiscovery} : {}), ...(submariner ? {submariner} : {})}
+  return {gateways: gateways.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '')), ...(submariner ? {submariner} : {})}
 }
 
 /** Gateways of an installation where connectivity is deployed; the errors upstream gives otherwise. */

@@ -118,7 +118,7 @@ describe('join refuses bad input with one line, a non-zero exit and nothing writ
 /** Drives `subctl join` in a pseudo-terminal (util-linux script), answering the gateway prompt. */
 function joinThroughPrompt(cluster: string, choice: 'first' | 'second'): Promise<{code: number | null; output: string}> {
   return new Promise((resolve, reject) => {
-    const command = `${process.execPath} ${join(ROOT, 'bin', 'run.js')} join ${BROKER_INFO} --context ${cluster} --cable-driver vxlan --air-gapped`
+    const command = `${process.execPath} ${join(ROOT, 'bin', 'run.cjs')} join ${BROKER_INFO} --context ${cluster} --cable-driver vxlan --air-gapped`
     const child = startProcess(['ip', 'netns', 'exec', HOST_NETNS, 'script', '-qfec', command, '/dev/null'], {
       cwd: WORKDIR,
       env: {...execEnvironment(), COLUMNS: '200', LINES: '50', TERM: 'xterm'},

@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {run as runCommand, type RunResult} from '../lab/sh.js'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
-export const SUBCTL = join(ROOT, 'bin', 'run.js')
+export const SUBCTL = join(ROOT, 'bin', 'run.cjs')
 export const AGENT = join(ROOT, 'dist', 'agent.js')
 
 export type {RunResult} from '../lab/sh.js'

@@ -85,7 +85,7 @@ function linkBusyboxApplets(): void {
 function linkTools(binDir: string): void {
   mkdirSync(paths.bin, {recursive: true})
   for (const [name, target] of [
-    ['subctl', join(REPO, 'bin', 'run.js')],
+    ['subctl', join(REPO, 'bin', 'run.cjs')],
     ['kubectl', join(binDir, 'kubectl')],
   ]) {
     const link = join(paths.bin, name as string)
