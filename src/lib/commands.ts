@@ -2,6 +2,7 @@
  * What to say about a command that does not exist: upstream's commands that this version does not
  * provide yet say so, and a typo gets the nearest command.
  */
+import {compareText} from './compare.js'
 
 /** Upstream subctl's commands (reference/subctl.md) that this version does not have, and why. */
 const NOT_YET: Record<string, string> = {
@@ -33,7 +34,7 @@ export function unknownCommandMessage(typed: string, known: string[], bin: strin
   const word = words
     .map((candidate) => ({candidate, score: distance(first, candidate)}))
     .filter((entry) => entry.score > 0 && entry.score <= limit)
-    .sort((a, b) => a.score - b.score || a.candidate.localeCompare(b.candidate))[0]?.candidate
+    .sort((a, b) => a.score - b.score || compareText(a.candidate, b.candidate))[0]?.candidate
   const corrected = word && rest.length > 0 && known.includes([word, ...rest].join(' ')) ? [word, ...rest].join(' ') : word
   const suggestion = corrected ? `Did you mean "${bin} ${corrected}"? ` : ''
   return `Unknown command "${typed}". ${suggestion}Run "${bin} --help" to list the commands`

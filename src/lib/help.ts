@@ -5,6 +5,7 @@
  * the same functions through src/help.ts. Unlike oclif's default help, a required argument shows
  * bare (BROKER-INFO) and "(required)", and every default is shown, the true ones included.
  */
+import {compareText} from './compare.js'
 
 export interface HelpFlag {
   name: string
@@ -97,7 +98,7 @@ function children(prefix: string, context: HelpContext): {topics: string[]; comm
   const visible = context.commands.filter((command) => !command.hidden && (prefix === '' || command.id.startsWith(`${prefix}:`)))
   const topics = [...new Set(visible.filter((command) => command.id.split(':').length > depth + 1).map((command) => command.id.split(':').slice(0, depth + 1).join(':')))]
   const commands = visible.filter((command) => command.id.split(':').length === depth + 1)
-  return {commands: commands.sort((a, b) => a.id.localeCompare(b.id)), topics: topics.sort()}
+  return {commands: commands.sort((a, b) => compareText(a.id, b.id)), topics: topics.sort()}
 }
 
 function renderRootHelp(context: HelpContext): string {
@@ -126,13 +127,13 @@ function renderCommandHelp(command: HelpCommand, context: HelpContext): string {
   const usageArgs = args.map((arg) => (arg.required ? arg.name.toUpperCase() : `[${arg.name.toUpperCase()}]`))
   const flags = Object.values(command.flags).filter((flag) => !flag.hidden)
   const groups = new Map<string, HelpFlag[]>()
-  for (const flag of flags.sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const flag of flags.sort((a, b) => compareText(a.name, b.name))) {
     const group = flag.helpGroup ? `${flag.helpGroup.toUpperCase()} FLAGS` : 'FLAGS'
     groups.set(group, [...(groups.get(group) ?? []), flag])
   }
 
   const flagSections: Array<[string, string]> = [...groups.entries()]
-    .sort(([a], [b]) => (a === 'FLAGS' ? -1 : b === 'FLAGS' ? 1 : a.localeCompare(b)))
+    .sort(([a], [b]) => (a === 'FLAGS' ? -1 : b === 'FLAGS' ? 1 : compareText(a, b)))
     .map(([title, members]) => [title, rows(members.map((flag) => [flagLabel(flag, members), flagDescription(flag)]), context.width)])
   const summary = command.summary ?? ''
   const description = command.description && command.description !== summary ? command.description : ''

@@ -11,6 +11,7 @@ import {loadKubeconfig, resolveTarget, type KubeConnectionOptions} from '../k8s/
 import {discoverNetwork} from '../k8s/network-discovery.js'
 import type {KubeObject, PodObject} from '../k8s/objects.js'
 import {Resources} from '../k8s/resources.js'
+import {compareText} from '../lib/compare.js'
 import {SubctlError} from '../lib/errors.js'
 import {
   brokerRows,
@@ -92,7 +93,7 @@ export async function installation(client: KubeClient): Promise<Installation> {
     client.tryGet<Submariner>(Resources.Submariner, SUBMARINER_CR, OPERATOR_NAMESPACE),
     client.tryList<Gateway>(Resources.Gateway, {namespace: OPERATOR_NAMESPACE}),
   ])
-  return {gateways: gateways.sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '')), ...(submariner ? {submariner} : {})}
+  return {gateways: gateways.sort((a, b) => compareText(a.metadata.name ?? '', b.metadata.name ?? '')), ...(submariner ? {submariner} : {})}
 }
 
 /** Gateways of an installation where connectivity is deployed; the errors upstream gives otherwise. */
