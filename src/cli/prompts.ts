@@ -1,6 +1,8 @@
 /**
  * Prompts, only on a terminal (stdin and stderr both TTYs); inquirer is loaded only when one is
- * asked. Prompts write to stderr, like all progress, so stdout stays data. Every prompt has a flag.
+ * asked, and only the prompt packages used (@inquirer/prompts would bring its editor prompt's
+ * charset converter, a third of the CLI bundle). Prompts write to stderr, like all progress, so
+ * stdout stays data. Every prompt has a flag.
  */
 import {clusterIdError} from '../lib/cluster-id.js'
 import {parseCidr} from '../lib/cidr.js'
@@ -13,17 +15,17 @@ export function isInteractive(): boolean {
 const context = {output: process.stderr}
 
 export async function askInput(message: string, validate: (value: string) => true | string): Promise<string> {
-  const {input} = await import('@inquirer/prompts')
+  const {default: input} = await import('@inquirer/input')
   return input({message, validate: (value) => validate(value.trim())}, context)
 }
 
 export async function askSelect(message: string, choices: string[]): Promise<string> {
-  const {select} = await import('@inquirer/prompts')
+  const {default: select} = await import('@inquirer/select')
   return select({choices: choices.map((value) => ({name: value, value})), message}, context)
 }
 
 export async function askConfirm(message: string): Promise<boolean> {
-  const {confirm} = await import('@inquirer/prompts')
+  const {default: confirm} = await import('@inquirer/confirm')
   return confirm({default: false, message}, context)
 }
 
