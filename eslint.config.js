@@ -40,6 +40,18 @@ export default tseslint.config(
     rules: restrict([{group: ['**/cli/**', '**/commands/**', '**/services/**', '@oclif/*', 'listr2', '@inquirer/*', 'chalk'], message: 'the agent bundle carries no CLI code'}]),
   },
   {
+    // oclif's index loads all of oclif and checks the Node version with semver, ~14 ms of every
+    // command (bench/startup): the CLI imports oclif by subpath (@oclif/core/flags, /command, ...).
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {paths: [{allowTypeImports: true, message: 'Import oclif by subpath, e.g. @oclif/core/flags: the index loads all of it', name: '@oclif/core'}]},
+      ],
+    },
+  },
+  {
     // CommonJS files: the bin, which Node starts faster as CommonJS (bin/run.cjs).
     files: ['**/*.cjs'],
     languageOptions: {sourceType: 'commonjs'},

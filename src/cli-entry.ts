@@ -5,7 +5,8 @@
  */
 import {readFileSync} from 'node:fs'
 
-import {execute, settings} from '@oclif/core'
+import {execute} from '@oclif/core/execute'
+import {settings} from '@oclif/core/settings'
 
 import {normalizeArgv} from './lib/argv.js'
 

@@ -2,7 +2,8 @@
  * oclif's help class (package.json oclif.helpClass), for the help oclif prints itself: `subctl help
  * join`, and help after a parse. It renders with lib/help.ts, as bin/run.cjs's fast path does.
  */
-import {type Command, Help} from '@oclif/core'
+import type {Command} from '@oclif/core'
+import {Help} from '@oclif/core/help'
 
 import {unknownCommandMessage} from './lib/commands.js'
 import {usageError} from './lib/errors.js'

@@ -2,7 +2,9 @@
  * The base of every subctl command: --debug, one error-to-exit-code mapping, the reporter and the
  * data output. Commands stay thin: parse flags, call their service, render what it returns.
  */
-import {Command, Errors, Flags} from '@oclif/core'
+import {Command} from '@oclif/core/command'
+import * as Errors from '@oclif/core/errors'
+import * as Flags from '@oclif/core/flags'
 
 import type {Reporter} from '../lib/reporter.js'
 import {errorDocument, formatErrorLine, reportError} from './errors.js'

@@ -1,5 +1,5 @@
 /** What `benchmark throughput` and `benchmark latency` share: upstream's flags, the run, the output. */
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {SubctlCommand} from './base-command.js'
 import {connectionOptions, kubeFlags, outputFlag, type OutputFormat, prefixedConnectionOptions, prefixedKubeFlags} from './flags.js'

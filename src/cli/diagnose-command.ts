@@ -4,7 +4,7 @@
  * and one step per check on a terminal (cause and fix under each failure), the versioned
  * DiagnoseReport under -o json|yaml. Exit 1 when anything failed; warnings alone exit 0.
  */
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {OPERATOR_NAMESPACE} from '../api/submariner.js'
 import {diagnoseReport, summaryLine} from '../lib/diagnose-report.js'

@@ -2,7 +2,7 @@
  * Flags shared by many commands: kubectl's connection flags, the namespace flag (only where
  * upstream subctl has one), --contexts for the commands that run on several clusters, and -o.
  */
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {usageError} from '../lib/errors.js'
 import {parseProxyUrl} from '../lib/proxy-url.js'

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 import {SubctlCommand} from '../cli/base-command.js'
 import {completionScript, SHELLS, type Shell} from '../lib/completion.js'

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {SubctlCommand} from '../cli/base-command.js'
 import {connectionOptions, dryRunFlag, kubeFlags, namespaceFlag, proxyFlags, proxySettings, timeoutFlag} from '../cli/flags.js'

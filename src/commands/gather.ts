@@ -1,6 +1,6 @@
 import {stat} from 'node:fs/promises'
 
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {SubctlCommand} from '../cli/base-command.js'
 import {connectionOptions, contextsFlag, kubeFlags} from '../cli/flags.js'

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {SubctlCommand} from '../cli/base-command.js'
 import {connectionOptions, dryRunFlag, kubeFlags, proxyFlags, proxySettings, timeoutFlag} from '../cli/flags.js'

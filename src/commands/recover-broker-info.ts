@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {SubctlCommand} from '../cli/base-command.js'
 import {connectionOptions, kubeFlags, outputFlag, type OutputFormat} from '../cli/flags.js'

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {SubctlCommand} from '../cli/base-command.js'
 import {connectionOptions, contextsFlag, kubeFlags, namespaceFlag, outputFlag, type OutputFormat, prefixedConnectionOptions, prefixedKubeFlags} from '../cli/flags.js'

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {SubctlCommand} from '../../cli/base-command.js'
 import {connectionOptions, contextNamespaceFlag, kubeFlags, outputFlag, type OutputFormat} from '../../cli/flags.js'
