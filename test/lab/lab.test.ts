@@ -145,7 +145,11 @@ describe('the lab', () => {
       return events.items.find((entry) => entry.involvedObject.name === 'not-runnable' && entry.reason === 'Failed')
     })
     expect(event.message).toMatch(/nginx:1\.27" is not runnable in the lab/)
-    const pod = await c1.get<PodLike>(Resources.Pod, 'not-runnable', NAMESPACE)
+    // The node records the event before it writes the pod's status, as a kubelet does: wait for both.
+    const pod = await eventually('the waiting reason in the pod status', async () => {
+      const current = await c1.get<PodLike>(Resources.Pod, 'not-runnable', NAMESPACE)
+      return current.status?.containerStatuses?.[0]?.state.waiting?.reason ? current : undefined
+    })
     expect(pod.status?.phase).toBe('Pending')
     expect(pod.status?.containerStatuses?.[0]?.state.waiting?.reason).toBe('ErrImagePull')
   })
