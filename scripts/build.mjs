@@ -106,7 +106,7 @@ const commandFiles = readdirSync(join(root, 'src', 'commands'), {recursive: true
   .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
   .map((entry) => relative(root, join(entry.parentPath, entry.name)).split('\\').join('/'))
   .sort()
-const commandId = (file) => file.replace(/^src\/commands\//, '').replace(/\.ts$/, '').replace(/\/index$/, '').split('/').join(':')
+const commandId = (file) => file.replace(/^src\/commands\//, '').replace(/\.ts$/, '').split('/').join(':')
 
 // The CLI bundle's entry, generated so that no command can be left out of it. oclif reads the
 // commands (package.json oclif.commands, strategy "explicit"), the hooks and the help class as
