@@ -90,6 +90,36 @@ const oclifWithoutCollator = {
   },
 }
 
+// bin/run.cjs reads dist/cli.cjs as Latin-1 (src/cli/compile-cache.ts): one copy, where UTF-8 with
+// a single non-ASCII character takes Node's slow decoder (~5 ms of every command). Latin-1 reads
+// ASCII exactly, so the bundle must be ASCII. esbuild escapes non-ASCII characters everywhere but
+// in regular expression literals, where \uXXXX means the same character: the dependencies that
+// have such literals are escaped here, and the build fails if the bundle still is not ASCII.
+const ASCII_ESCAPED_SOURCES = [/[\\/]node_modules[\\/]ansis[\\/]index\.js$/]
+const asciiRegExps = {
+  name: 'ascii-regexps',
+  setup(context) {
+    for (const filter of ASCII_ESCAPED_SOURCES) {
+      context.onLoad({filter}, ({path}) => {
+        const source = readFileSync(path, 'utf8')
+        // After a backslash, \uXXXX would be read as an escaped backslash and the letters uXXXX.
+        if (/\\[\u0080-\uffff]/.test(source)) throw new Error(`${path} escapes a non-ASCII character: update the ascii-regexps plugin`)
+        return {contents: source.replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`), loader: 'js'}
+      })
+    }
+  },
+}
+
+function assertAscii(file) {
+  const lines = readFileSync(file, 'utf8').split('\n')
+  for (const [index, line] of lines.entries()) {
+    const column = line.search(/[\u0080-\uffff]/)
+    if (column >= 0) {
+      throw new Error(`${relative(root, file)}:${index + 1}:${column + 1} is not ASCII (${JSON.stringify(line.slice(Math.max(0, column - 40), column + 10))}): write \\uXXXX in its source, or add the dependency to ASCII_ESCAPED_SOURCES`)
+    }
+  }
+}
+
 const common = {
   bundle: true,
   keepNames: true,
@@ -97,7 +127,7 @@ const common = {
   logLevel: 'warning',
   minify: true,
   platform: 'node',
-  plugins: [inlineManifests, kubeConfigOnly, oclifWithoutCollator],
+  plugins: [asciiRegExps, inlineManifests, kubeConfigOnly, oclifWithoutCollator],
   sourcemap: 'linked',
   target: 'node20',
 }
@@ -133,6 +163,8 @@ await build({
   outfile: join(root, 'dist/cli.cjs'),
   stdin: {contents: cliEntry, loader: 'js', resolveDir: root, sourcefile: 'cli-bundle-entry.js'},
 })
+
+assertAscii(join(root, 'dist/cli.cjs'))
 
 // The code cache of dist/cli.cjs is kept per content: V8 checks a cache against the source's length
 // only, so a cache made for another build of the same length would be taken.

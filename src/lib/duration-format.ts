@@ -14,7 +14,9 @@ export function goDuration(nanoseconds: number): string {
 
 /** Parses what goDuration writes back to nanoseconds (for tables and averages). */
 export function parseGoDuration(text: string): number | undefined {
-  const match = /^(?:(\d+)m)?([\d.]+)(ns|µs|us|ms|s)$/.exec(text.trim())
+  // \u00b5 is µ: esbuild leaves a regular expression's characters as they are, and the CLI bundle
+  // must be ASCII (scripts/build.mjs).
+  const match = /^(?:(\d+)m)?([\d.]+)(ns|\u00b5s|us|ms|s)$/.exec(text.trim())
   if (!match) return undefined
   const unit = {ms: 1e6, ns: 1, s: 1e9, us: 1e3, µs: 1e3}[match[3] as 'ns' | 'µs' | 'us' | 'ms' | 's']
   return Number(match[1] ?? 0) * 60e9 + Number(match[2]) * unit
