@@ -6,7 +6,7 @@
  */
 import {existsSync, readFileSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {delimiter, join} from 'node:path'
+import {delimiter, dirname, join} from 'node:path'
 
 import type {Cluster, Context, KubeConfig, User} from '@kubernetes/client-node'
 
@@ -70,14 +70,24 @@ export interface LoadedKubeconfig {
 
 /** Reads and merges the kubeconfig files the way kubectl does. */
 export async function loadKubeconfig(options: KubeConnectionOptions): Promise<LoadedKubeconfig> {
-  const {KubeConfig} = await import('@kubernetes/client-node')
+  const [{KubeConfig}, {newClusters, newContexts, newUsers}] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('@kubernetes/client-node/dist/config_types.js'),
+  ])
   const files = kubeconfigFiles(options.kubeconfig)
   const merged = {clusters: [] as Cluster[], contexts: [] as Context[], currentContext: undefined as string | undefined, users: [] as User[]}
   for (const file of files) {
-    checkKubeconfigFile(file)
+    const parsed = parseKubeconfigFile(file)
     const single = new KubeConfig()
     try {
-      single.loadFromFile(file)
+      // What KubeConfig.loadFromFile does, from the document parsed once (YAML is a few ms a file).
+      single.loadFromOptions({
+        clusters: newClusters(parsed.clusters),
+        contexts: newContexts(parsed.contexts),
+        currentContext: parsed['current-context'] as string,
+        users: newUsers(parsed.users),
+      })
+      single.makePathsAbsolute(dirname(file))
     } catch (error) {
       throw usageError(
         'KUBECONFIG_INVALID',
@@ -108,10 +118,10 @@ export async function loadKubeconfig(options: KubeConnectionOptions): Promise<Lo
 }
 
 /**
- * What client-node would answer with a TypeError or not at all: a directory, an empty file, a file
- * that is not YAML, or YAML that is no kubeconfig.
+ * The document of a kubeconfig file, or the error client-node would answer with a TypeError or not
+ * at all: a directory, an empty file, a file that is not YAML, or YAML that is no kubeconfig.
  */
-function checkKubeconfigFile(file: string): void {
+function parseKubeconfigFile(file: string): Record<string, unknown> {
   const invalid = (problem: string) =>
     usageError('KUBECONFIG_INVALID', `The kubeconfig "${file}" ${problem}`, 'Check the file, or point --kubeconfig or KUBECONFIG at a valid one')
   if (statSync(file).isDirectory()) throw invalid('is a directory, not a file')
@@ -125,7 +135,7 @@ function checkKubeconfigFile(file: string): void {
   if (text.trim() === '') throw invalid('is empty')
   let parsed: unknown
   try {
-    // js-yaml, the parser client-node's KubeConfig uses after this check: one YAML library on this path.
+    // js-yaml, the parser of client-node's KubeConfig: one YAML library on this path.
     parsed = jsYaml.load(text)
   } catch (error) {
     throw invalid(`is not valid YAML: ${(error as Error).message.split('\n')[0]?.replace(/:\s*$/, '')}`)
@@ -135,6 +145,8 @@ function checkKubeconfigFile(file: string): void {
   if (typeof config !== 'object' || config === null || Array.isArray(config) || !('clusters' in config || 'contexts' in config || 'users' in config)) {
     throw invalid('is not a kubeconfig: it has no clusters, contexts or users')
   }
+
+  return config as Record<string, unknown>
 }
 
 function addNew<T extends {name: string}>(into: T[], from: T[] | undefined): void {
