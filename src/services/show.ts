@@ -83,16 +83,18 @@ export interface Installation {
 }
 
 /**
- * The per-context setup of upstream's cluster.NewInfo that the show commands read: the Submariner CR
- * and the Gateways (missing CRDs count as absent); not the ServiceDiscovery CR, which none of them
- * reads. The two requests go one after the other over the client's one kept-alive connection: a TLS
- * handshake costs an API server more than a request, and two handshakes per cluster at once were
- * slower than one handshake and two requests (bench/startup).
+ * The per-context setup of upstream's cluster.NewInfo that the show commands read: the Submariner CR,
+ * then, where it exists, the Gateways (missing CRDs count as absent; as upstream, nothing more is
+ * read of a cluster without Submariner); not the ServiceDiscovery CR, which none of them reads. The
+ * requests go one after the other over the client's one kept-alive connection: a TLS handshake
+ * costs an API server more than a request, and two handshakes per cluster at once were slower than
+ * one handshake and two requests (bench/startup).
  */
 export async function installation(client: KubeClient): Promise<Installation> {
   const submariner = await client.tryGet<Submariner>(Resources.Submariner, SUBMARINER_CR, OPERATOR_NAMESPACE)
+  if (!submariner) return {gateways: []}
   const gateways = await client.tryList<Gateway>(Resources.Gateway, {namespace: OPERATOR_NAMESPACE})
-  return {gateways: gateways.sort((a, b) => compareText(a.metadata.name ?? '', b.metadata.name ?? '')), ...(submariner ? {submariner} : {})}
+  return {gateways: gateways.sort((a, b) => compareText(a.metadata.name ?? '', b.metadata.name ?? '')), submariner}
 }
 
 /** Gateways of an installation where connectivity is deployed; the errors upstream gives otherwise. */
