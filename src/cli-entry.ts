@@ -4,6 +4,8 @@
  * copy of @oclif/core.
  */
 import {readFileSync} from 'node:fs'
+import {dirname} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {execute} from '@oclif/core/execute'
 import {settings} from '@oclif/core/settings'
@@ -19,5 +21,6 @@ export async function run(args: string[], binUrl: string): Promise<void> {
   // The CLI is always the bundle in dist/: oclif must not look for src/*.ts even under
   // NODE_ENV=development or test (which it takes as "run from the TypeScript sources").
   settings.enableAutoTranspile = false
-  await execute({args, dir: binUrl})
+  // The package's folder, where oclif would otherwise look for package.json from bin/run.cjs upwards.
+  await execute({args, dir: dirname(fileURLToPath(new URL('../package.json', binUrl)))})
 }
