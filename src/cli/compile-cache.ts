@@ -92,9 +92,10 @@ function writeCache(cacheFile: string, script: vm.Script): void {
     const partial = `${cacheFile}.${process.pid}`
     writeFileSync(partial, script.createCachedData(), {mode: 0o600})
     renameSync(partial, cacheFile)
-    // The caches of earlier builds and Node versions are of no further use.
+    // The caches of earlier builds and Node versions are of no further use, nor what a run killed
+    // before its rename left (a run writing at this moment loses its write: it compiles next time).
     for (const name of readdirSync(dirname(cacheFile))) {
-      if (name !== basename(cacheFile) && /^cli-.*\.bin$/.test(name)) rmSync(join(dirname(cacheFile), name), {force: true})
+      if (name !== basename(cacheFile) && /^cli-.*\.bin(\.\d+)?$/.test(name)) rmSync(join(dirname(cacheFile), name), {force: true})
     }
   } catch {
     // A read-only or full cache directory: the next run compiles again (see the opening comment).

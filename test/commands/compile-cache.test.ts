@@ -46,7 +46,7 @@ describe('the CLI bundle’s compile cache', () => {
     expect(statSync(path).mtimeMs).toBe(written.mtimeMs)
   })
 
-  it('replaces a cache V8 rejects, and removes those of other builds', async () => {
+  it('replaces a cache V8 rejects, and removes those of other builds and writes left unfinished', async () => {
     const directory = cacheDir()
     const env = {SUBCTL_CACHE_DIR: directory}
     await subctl(['completion', 'bash'], {env})
@@ -55,6 +55,8 @@ describe('the CLI bundle’s compile cache', () => {
     writeFileSync(path, 'not a code cache')
     const stale = join(directory, 'compile-cache', 'cli-0000000000000000-node1.0-x64.bin')
     writeFileSync(stale, 'an older build')
+    // What a run killed between writing its cache aside and renaming it leaves.
+    writeFileSync(`${path}.4242`, 'half a cache')
 
     const run = await subctl(['completion', 'bash'], {env})
     expect(run.code).toBe(0)
