@@ -129,6 +129,8 @@ export async function up(spec: string, log: Log): Promise<UpResult> {
   const existing = readState()
   if (existing?.up && existing.clusters === spec && existing.processes.every((entry) => alive(entry.pid))) {
     log(`the lab is already up (${spec})`)
+    // The links are this checkout's: a lab brought up from another one (or before bin/ changed) gets them.
+    linkTools(binDir)
     return {alreadyUp: true, seconds: 0}
   }
 
