@@ -2,6 +2,7 @@
  * Shell completion scripts, generated from the command tree (ids like "show connections" and their
  * flags). Static scripts: completing a word never starts subctl, so it is instant.
  */
+import {compareText} from './compare.js'
 
 export interface CompletionCommand {
   /** Space-separated id, e.g. "show connections". */
@@ -42,7 +43,7 @@ function buildTree(commands: CompletionCommand[]): Tree {
 
 function caseArms(entries: Map<string, string[] | Set<string>>, indent: string): string {
   return [...entries.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => compareText(a, b))
     .map(([path, words]) => `${indent}"${path}") echo "${[...words].sort().join(' ')}" ;;`)
     .join('\n')
 }
@@ -88,7 +89,7 @@ ${bash(bin, tree).split('\n').slice(1).join('\n')}`
 function fish(bin: string, commands: CompletionCommand[], tree: Tree): string {
   const lines = [`# ${bin} completion for fish. Load with: ${bin} completion fish | source`, `complete -c ${bin} -f`]
   const quote = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
-  for (const [path, words] of [...tree.children.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [path, words] of [...tree.children.entries()].sort(([a], [b]) => compareText(a, b))) {
     const parents = path === '' ? [] : path.split(' ')
     const condition =
       parents.length === 0
@@ -100,7 +101,7 @@ function fish(bin: string, commands: CompletionCommand[], tree: Tree): string {
     }
   }
 
-  for (const command of [...commands].sort((a, b) => a.id.localeCompare(b.id))) {
+  for (const command of [...commands].sort((a, b) => compareText(a.id, b.id))) {
     const last = command.id.split(' ').at(-1) ?? ''
     for (const flag of command.flags) {
       lines.push(
@@ -116,7 +117,7 @@ function fish(bin: string, commands: CompletionCommand[], tree: Tree): string {
 function powershell(bin: string, tree: Tree): string {
   const table = (entries: Map<string, string[] | Set<string>>) =>
     [...entries.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
+      .sort(([a], [b]) => compareText(a, b))
       .map(([path, words]) => `    '${path}' = @(${[...words].sort().map((word) => `'${word}'`).join(', ')})`)
       .join('\n')
   return `# ${bin} completion for PowerShell. Load with: ${bin} completion powershell | Out-String | Invoke-Expression
