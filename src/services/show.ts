@@ -91,10 +91,14 @@ export interface Installation {
  * one handshake and two requests (bench/startup).
  */
 export async function installation(client: KubeClient): Promise<Installation> {
-  const submariner = await client.tryGet<Submariner>(Resources.Submariner, SUBMARINER_CR, OPERATOR_NAMESPACE)
+  const submariner = await submarinerOf(client)
   if (!submariner) return {gateways: []}
   const gateways = await client.tryList<Gateway>(Resources.Gateway, {namespace: OPERATOR_NAMESPACE})
   return {gateways: gateways.sort((a, b) => compareText(a.metadata.name ?? '', b.metadata.name ?? '')), submariner}
+}
+
+function submarinerOf(client: KubeClient): Promise<Submariner | undefined> {
+  return client.tryGet<Submariner>(Resources.Submariner, SUBMARINER_CR, OPERATOR_NAMESPACE)
 }
 
 /** Gateways of an installation where connectivity is deployed; the errors upstream gives otherwise. */
@@ -108,8 +112,8 @@ export async function brokers(client: KubeClient): Promise<Broker[]> {
   return client.tryList<Broker>(Resources.Broker)
 }
 
-export async function networkDetails(client: KubeClient, installed: Installation): Promise<NetworkDetails | undefined> {
-  if (installed.submariner) return networkFromSubmariner(installed.submariner)
+export async function networkDetails(client: KubeClient, submariner: Submariner | undefined): Promise<NetworkDetails | undefined> {
+  if (submariner) return networkFromSubmariner(submariner)
   const discovered = await discoverNetwork(client)
   return discovered ? {clusterCIDRs: discovered.podCIDRs, networkPlugin: discovered.networkPlugin, serviceCIDRs: discovered.serviceCIDRs, source: 'discovery'} : undefined
 }
@@ -185,7 +189,7 @@ export function showGateways(options: Options): Promise<MultiClusterResult<Gatew
 }
 
 export function showNetworks(options: Options): Promise<MultiClusterResult<{network: NetworkDetails | null}>> {
-  return onEachCluster(options, async (client) => ({network: (await networkDetails(client, await installation(client))) ?? null}))
+  return onEachCluster(options, async (client) => ({network: (await networkDetails(client, await submarinerOf(client))) ?? null}))
 }
 
 export function showVersions(options: Options): Promise<MultiClusterResult<{versions: VersionRow[]}>> {
@@ -212,7 +216,7 @@ export function showAll(options: Options): Promise<MultiClusterResult<AllView>> 
     const view: AllView = {
       brokers: brokerRows(await brokers(client)),
       installed: installed.submariner !== undefined,
-      network: (await networkDetails(client, installed)) ?? null,
+      network: (await networkDetails(client, installed.submariner)) ?? null,
       versions: await versions(client),
     }
     if (installed.submariner) {
